@@ -1,0 +1,109 @@
+"""The episode interface every family implements: a gymnasium Env whose observation is the next user turn.
+
+Observation: ``{"parts": (Part, ...)}`` plus family fields declared in ``extra_spaces``.
+Action: the model's reply text (any unicode string). ``info`` carries ``scores`` of the turn just
+played, ``error`` (e.g. a parse error), and ``privileged``: ground truth for scripted baselines,
+never shown to a model.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+from abc import abstractmethod
+from typing import Any, ClassVar
+
+import gymnasium as gym
+from gymnasium import spaces
+
+from mmturn.tasks.spaces import Interleaved, ReplyText
+from mmturn.tasks.types import Episode, TurnResult
+
+
+def episode_seed(run_seed: int, task: str, index: int) -> int:
+    """Seed of one episode, derived from (run seed, task, episode index): adding episodes reshuffles none."""
+    digest = hashlib.sha256(f"{run_seed}\x1f{task}\x1f{index}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1  # a non-negative int64
+
+
+class MultiTurnEnv(gym.Env[dict, str]):
+    """Base of every mmturn env. Subclasses implement ``_begin`` and ``_advance``; this class keeps the
+    gymnasium contract (spaces, seeding, fresh info objects, garbage actions never raising)."""
+
+    metadata: ClassVar[dict] = {"render_modes": []}
+    extra_spaces: ClassVar[dict[str, spaces.Space]] = {}
+
+    def __init__(self) -> None:
+        self.observation_space = spaces.Dict({"parts": Interleaved(), **self.extra_spaces})
+        self.action_space = ReplyText()
+        self.turn_index = 0
+
+    @abstractmethod
+    def _begin(self, options: dict[str, Any]) -> tuple[dict, dict[str, Any]]:
+        """Start an episode using ``self.np_random``; return (first observation, privileged info)."""
+
+    @abstractmethod
+    def _advance(self, reply: str) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
+        """Score ``reply`` and move on: (result, next observation, terminated, truncated, privileged)."""
+
+    def reward(self, result: TurnResult) -> float:
+        """Reward of a turn: the family's headline per-turn score (0 when the turn failed)."""
+        return float(result.scores.get("reward", 0.0))
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self.turn_index = 0
+        obs, privileged = self._begin(dict(options or {}))
+        return obs, self._info(privileged)
+
+    def step(self, action: str):
+        if not isinstance(action, str):  # a wrong type is the model's failure, not a crash
+            action = "" if action is None else str(action)
+        result, obs, terminated, truncated, privileged = self._advance(action)
+        self.turn_index += 1
+        info = self._info(privileged, result)
+        return obs, self.reward(result), terminated, truncated, info
+
+    def _info(self, privileged: dict[str, Any], result: TurnResult | None = None) -> dict[str, Any]:
+        info: dict[str, Any] = {"turn": self.turn_index, "privileged": copy.deepcopy(privileged)}
+        if result is not None:
+            info.update(scores=dict(result.scores), target=copy.deepcopy(result.target), error=result.error, details=copy.deepcopy(result.details))
+        return info
+
+
+def empty_observation() -> dict:
+    """The observation after the last turn: an empty user turn."""
+    return {"parts": ()}
+
+
+class DialogueEnv(MultiTurnEnv):
+    """An env whose user turns are fixed by the episode (image dialogue): the reply does not change
+    what is asked next, only how it scores. Subclasses build the episode and score a reply."""
+
+    @abstractmethod
+    def make_episode(self, options: dict[str, Any]) -> Episode:
+        """Build the episode from ``self.np_random`` (synthetic) or ``options['index']`` (a dataset)."""
+
+    @abstractmethod
+    def score(self, reply: str, target: dict[str, Any]) -> TurnResult:
+        """Score one reply against one turn's target; never raises on any text."""
+
+    @abstractmethod
+    def privileged(self, turn_index: int) -> dict[str, Any]:
+        """What a scripted baseline may know before answering turn ``turn_index``."""
+
+    def _observation(self, index: int) -> dict:
+        return {"parts": tuple(self.episode.turns[index].parts)}
+
+    def _begin(self, options: dict[str, Any]) -> tuple[dict, dict[str, Any]]:
+        self.episode = self.make_episode(options)
+        return self._observation(0), self.privileged(0)
+
+    def _advance(self, reply: str) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
+        turns = self.episode.turns
+        if self.turn_index >= len(turns):  # stepping a finished episode: nothing left to score
+            return TurnResult({}, {}, error="episode already finished"), empty_observation(), True, False, {}
+        result = self.score(reply, turns[self.turn_index].target)
+        nxt = self.turn_index + 1
+        if nxt >= len(turns):
+            return result, empty_observation(), True, False, {}
+        return result, self._observation(nxt), False, False, self.privileged(nxt)

@@ -1,0 +1,111 @@
+"""Typed records shared by every family: parts of a turn, episodes, model requests/replies, turn results."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """One element of an interleaved user turn: a text span or an RGB uint8 image (H, W, 3)."""
+
+    kind: Literal["text", "image"]
+    text: str = ""
+    image: np.ndarray | None = None
+
+    @staticmethod
+    def of_text(text: str) -> "Part":
+        return Part("text", text=text)
+
+    @staticmethod
+    def of_image(image: np.ndarray) -> "Part":
+        image = np.ascontiguousarray(image, dtype=np.uint8)
+        image.setflags(write=False)  # shared by every later turn of the history: never mutated
+        return Part("image", image=image)
+
+    @property
+    def digest(self) -> str:
+        """Content hash: the name an image is stored under, computed once per part."""
+        cached = self.__dict__.get("_digest")
+        if cached is None:
+            h = hashlib.sha256()
+            if self.kind == "image":
+                h.update(repr(self.image.shape).encode())
+                h.update(self.image.tobytes())
+            else:
+                h.update(self.text.encode("utf-8", "surrogatepass"))
+            cached = h.hexdigest()[:32]
+            object.__setattr__(self, "_digest", cached)
+        return cached
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Part) or other.kind != self.kind:
+            return False
+        if self.kind == "text":
+            return self.text == other.text
+        return self.image.shape == other.image.shape and bool(np.array_equal(self.image, other.image))
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+
+def turn_text(parts: tuple[Part, ...]) -> str:
+    """The text of a turn with images shown as <image> placeholders (for logs and text-only views)."""
+    return "".join(p.text if p.kind == "text" else "<image>" for p in parts)
+
+
+@dataclass
+class Message:
+    """One message of the conversation a model sees: the user's interleaved parts or the assistant's text."""
+
+    role: Literal["system", "user", "assistant"]
+    parts: tuple[Part, ...]
+
+
+@dataclass
+class Request:
+    """What a model is asked: the conversation so far, plus privileged data only scripted baselines may read."""
+
+    messages: list[Message]
+    seed: int
+    privileged: dict[str, Any] = field(default_factory=dict)
+    sample_index: int = 0  # the repeat index, so that sampled replies of repeats differ and cache apart
+
+
+@dataclass
+class Reply:
+    text: str
+    latency_s: float = 0.0
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    error: str | None = None  # a model failure that was recorded instead of raised
+    cached: bool = False
+
+
+@dataclass
+class Turn:
+    """One scripted user turn of a dialogue episode and the ground truth its reply is scored against."""
+
+    parts: tuple[Part, ...]
+    target: dict[str, Any]
+    privileged: dict[str, Any] = field(default_factory=dict)  # what scripted baselines may read
+
+
+@dataclass
+class Episode:
+    id: str
+    turns: list[Turn]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TurnResult:
+    """The scored outcome of one step: what the env logs for a turn."""
+
+    scores: dict[str, float]
+    target: dict[str, Any]
+    error: str | None = None  # e.g. the parse error of an unparseable reply
+    details: dict[str, Any] = field(default_factory=dict)  # per-check outcomes, extracted values
