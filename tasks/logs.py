@@ -1,0 +1,146 @@
+"""The run directory: append-only per-turn sample logs, content-addressed images, atomic result files.
+
+Layout: ``samples/<task>.jsonl`` (one flushed JSON line per turn, and one per finished episode),
+``images/<sha>.png`` (each image once), ``results.json`` and ``report.html`` (written atomically).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable
+
+from PIL import Image
+
+from mmturn.tasks.types import Part
+
+log = logging.getLogger("mmturn")
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf become None, numpy scalars become Python numbers, tuples become lists."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):
+        return _clean(value.item())
+    return value
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(_clean(value), ensure_ascii=False, allow_nan=False)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write via a temporary file in the same folder and rename: readers never see a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class RunDir:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        (self.root / "samples").mkdir(parents=True, exist_ok=True)
+        (self.root / "images").mkdir(exist_ok=True)
+        self._handles: dict[str, Any] = {}
+
+    def samples_path(self, task: str) -> Path:
+        return self.root / "samples" / f"{task}.jsonl"
+
+    def image_path(self, digest: str) -> Path:
+        return self.root / "images" / f"{digest}.png"
+
+    def save_image(self, part: Part) -> str:
+        path = self.image_path(part.digest)
+        if not path.exists():
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".img.", suffix=".png")
+            os.close(fd)
+            Image.fromarray(part.image).save(tmp, compress_level=1)
+            os.replace(tmp, path)
+        return part.digest
+
+    def observation(self, parts: Iterable[Part]) -> list[dict[str, str]]:
+        """A turn's parts as log entries: text inline, images by content hash (stored once)."""
+        return [{"text": p.text} if p.kind == "text" else {"image": self.save_image(p)} for p in parts]
+
+    def append(self, task: str, record: dict[str, Any]) -> None:
+        handle = self._handles.get(task)
+        if handle is None:
+            handle = self._handles[task] = self.samples_path(task).open("a", encoding="utf-8")
+        handle.write(dumps(record) + "\n")
+        handle.flush()
+
+    def close(self) -> None:
+        for handle in self._handles.values():
+            handle.close()
+        self._handles.clear()
+
+    def read(self, task: str, repair: bool = False) -> list[dict[str, Any]]:
+        """All records of a task. A torn last line (a crash mid-write) is reported and, with
+        ``repair``, cut off so that its episode is played again; corruption elsewhere is an error."""
+        path = self.samples_path(task)
+        if not path.exists():
+            return []
+        raw = path.read_bytes()
+        records, good_end = [], 0
+        lines = raw.split(b"\n")
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                good_end += len(line) + 1
+                continue
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                if number < len(lines) - 1 or raw.endswith(b"\n"):
+                    raise ValueError(f"{path}, line {number}: corrupt sample record (not the last line; not repaired)") from None
+                log.warning("%s: line %d is a torn write; %s", path, number, "cut off, its episode runs again" if repair else "ignored")
+                if repair:
+                    with path.open("r+b") as f:
+                        f.truncate(good_end)
+                break
+            good_end += len(line) + 1
+        else:
+            if repair and raw and not raw.endswith(b"\n"):  # complete last record, its newline lost
+                with path.open("ab") as f:
+                    f.write(b"\n")
+        return records
+
+
+def finished_episodes(records: list[dict[str, Any]]) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """Turn records of each finished (index, repeat) episode, from the attempt that finished it."""
+    done = {(r["index"], r["repeat"]): r["attempt"] for r in records if r.get("type") == "episode" and r.get("status") == "done"}
+    turns: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
+    for r in records:
+        key = (r.get("index"), r.get("repeat"))
+        if r.get("type") == "turn" and done.get(key) == r.get("attempt"):
+            turns[key].append(r)
+    return {key: sorted(turns[key], key=lambda t: t["turn"]) for key in sorted(done)}
+
+
+def episode_errors(records: list[dict[str, Any]]) -> dict[tuple[int, int], str]:
+    """The last error of each episode that has not finished."""
+    errors = {}
+    for r in records:
+        if r.get("type") == "episode":
+            key = (r["index"], r["repeat"])
+            if r.get("status") == "done":
+                errors.pop(key, None)
+            else:
+                errors[key] = r.get("error", "unknown error")
+    return errors

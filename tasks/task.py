@@ -1,0 +1,41 @@
+"""A task = an env (with its config) + how episodes are counted + the metrics over its turn records
+(Inspect AI's Task / Solver / Scorer split: the model is the solver, the env scores each turn)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import gymnasium as gym
+
+from mmturn.tasks.env import MultiTurnEnv
+
+TurnRecord = dict[str, Any]  # one line of samples/<task>.jsonl with "type": "turn"
+MetricsFn = Callable[[list[list[TurnRecord]]], dict[str, Any]]  # episodes' turn records -> {"metrics", "curves"}
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    env_id: str
+    version: str
+    description: str
+    metrics: MetricsFn
+    metric_names: tuple[str, ...]
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    default_limit: int = 20  # episodes when --limit is not given (datasets: all of them)
+    smoke_limit: int = 3  # episodes in the no-argument `mmturn run`
+    baselines: tuple[str, ...] = ("oracle", "random")
+    required_args: tuple[str, ...] = ()  # task args a user must pass (e.g. a dataset path)
+    builtin: bool = True  # runs in the no-argument `mmturn run`
+
+    def make_env(self, task_args: dict[str, Any] | None = None) -> MultiTurnEnv:
+        args = dict(task_args or {})
+        missing = [a for a in self.required_args if a not in args]
+        if missing:
+            raise ValueError(f"task {self.name!r} needs --task-args {','.join(f'{m}=...' for m in missing)}")
+        return gym.make(self.env_id, disable_env_checker=True, **{**self.env_kwargs, **args}).unwrapped
+
+    def episode_count(self, env: MultiTurnEnv, limit: int | None) -> int:
+        size = len(env) if hasattr(env, "__len__") else None
+        n = limit if limit is not None else (size if size is not None else self.default_limit)
+        return min(n, size) if size is not None else n
