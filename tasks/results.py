@@ -13,7 +13,6 @@ from mmturn.tasks.logs import RunDir, dumps, episode_errors, finished_episodes, 
 from mmturn.tasks.task import Task
 
 if TYPE_CHECKING:
-    from mmturn.tasks.model import Model
     from mmturn.tasks.runner import RunConfig
 
 PACKAGES = ("torch", "torchvision", "transformers", "gymnasium", "numpy", "pillow", "open_clip_torch", "opencv-python-headless")
@@ -57,14 +56,14 @@ def task_results(run_dir: RunDir, task: Task, rescore: Callable[[dict], dict] | 
     }
 
 
-def write_results(run_dir: RunDir, cfg: "RunConfig", tasks: list[Task], model: "Model",
+def write_results(run_dir: RunDir, cfg: "RunConfig", tasks: list[Task], model_config: dict[str, Any],
                   rescore: Callable[[Task], Callable[[dict], dict]] | None = None) -> dict[str, Any]:
     per_task = {t.name: task_results(run_dir, t, rescore(t) if rescore else None) for t in tasks}
     results = {
         "config": {
             "model": cfg.model,
             "model_args": redact(cfg.model_args),
-            "model_config": redact(model.describe()),
+            "model_config": redact(model_config),
             "tasks": {t.name: {"version": t.version, "env": t.env_id, "env_kwargs": t.env_kwargs} for t in tasks},
             "task_args": cfg.task_args,
             "seed": cfg.seed,

@@ -38,7 +38,6 @@ class RunConfig:
     limit: int | None = None
     repeats: int = 1
     seed: int = 0
-    max_connections: int | None = None
     output_dir: Path = Path("mmturn-out")
     resume: bool = False
     max_errors: float = 0.1  # a fraction of episodes (< 1) or a count (>= 1) of errored episodes that aborts the run
@@ -81,7 +80,7 @@ class Runner:
 
     async def play(self, task: Task, pool: EpisodePool, index: int, repeat: int, bar: tqdm | None) -> None:
         env = pool.take()
-        seed = episode_seed(self.cfg.seed, task.name, index)
+        seed = episode_seed(self.cfg.seed, task.episodes_key, index)
         attempt = uuid.uuid4().hex[:12]
         base = {"task": task.name, "index": index, "repeat": repeat, "attempt": attempt, "seed": seed}
         turn = 0
@@ -169,5 +168,5 @@ async def run(cfg: RunConfig, model: Model) -> dict[str, Any]:
     finally:
         run_dir.close()
         await model.aclose()
-        write_results(run_dir, cfg, tasks, model)
+        write_results(run_dir, cfg, tasks, model.describe())
     return load_results(run_dir.root)

@@ -27,6 +27,11 @@ class Task:
     baselines: tuple[str, ...] = ("oracle", "random")
     required_args: tuple[str, ...] = ()  # task args a user must pass (e.g. a dataset path)
     builtin: bool = True  # runs in the no-argument `mmturn run`
+    seed_name: str = ""  # episodes are seeded by this name (default: the task's), so variants share episodes
+
+    @property
+    def episodes_key(self) -> str:
+        return self.seed_name or self.name
 
     def make_env(self, task_args: dict[str, Any] | None = None) -> MultiTurnEnv:
         args = dict(task_args or {})

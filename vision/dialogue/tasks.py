@@ -21,6 +21,7 @@ register_task(Task(
     metrics=dialogue_metrics,
     metric_names=DIALOGUE_METRICS,
     env_kwargs={"reminder": True},
+    seed_name="mmmt-if",  # the same dialogues as mmmt-if, so the two measure the reminder's gain
     baselines=("oracle", "random", "forgetful"),
 ))
 for name, fmt, what in (

@@ -1,0 +1,111 @@
+"""report.html: a self-contained page (images and plots embedded) with each task's metric table,
+per-turn curves, and per-episode transcripts. Model text is HTML-escaped by the template engine."""
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from mmturn.tasks.logs import RunDir, finished_episodes, write_atomic  # noqa: E402
+from mmturn.tasks.results import load_results  # noqa: E402
+
+TRANSCRIPTS_PER_RUN = 3
+_ENV = jinja2.Environment(loader=jinja2.PackageLoader("mmturn.tasks", "templates"), autoescape=True)
+
+
+def find_runs(root: Path) -> list[Path]:
+    """``root`` itself when it holds results.json, else its sub-folders that do."""
+    root = Path(root)
+    if (root / "results.json").exists():
+        return [root]
+    runs = sorted(p.parent for p in root.glob("*/results.json"))
+    if not runs:
+        raise FileNotFoundError(f"no results.json in {root} or its sub-folders")
+    return runs
+
+
+def _png_uri(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _thumbnail(path: Path, cache: dict[Path, str]) -> str:
+    if path not in cache:
+        try:
+            with Image.open(path) as img:
+                img = img.convert("RGB")
+                img.thumbnail((256, 256))
+                buf = io.BytesIO()
+                img.save(buf, format="JPEG", quality=80)
+            cache[path] = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+        except OSError:
+            cache[path] = ""
+    return cache[path]
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else "" if value is None else str(value)
+
+
+def _curve_plots(task: str, runs: list[tuple[str, dict]]) -> list[dict[str, str]]:
+    names = sorted({c for _, res in runs for c in res.get("curves", {}).get(task, {})})
+    plots = []
+    for curve in names:
+        fig, ax = plt.subplots(figsize=(6, 3.2))
+        for label, res in runs:
+            ys = res.get("curves", {}).get(task, {}).get(curve) or []
+            pts = [(i + 1, y) for i, y in enumerate(ys) if y is not None]
+            if pts:
+                ax.plot(*zip(*pts), marker="o", markersize=3, label=label)
+        ax.set(xlabel="turn", ylabel=curve, title=f"{task}: {curve} by turn", ylim=(-0.02, 1.02))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        plots.append({"title": f"{task} {curve}", "uri": _png_uri(fig)})
+    return plots
+
+
+def _transcripts(run: Path, label: str, task: str, thumbs: dict[Path, str]) -> list[dict[str, Any]]:
+    run_dir = RunDir(run)
+    out = []
+    for (index, repeat), turns in list(finished_episodes(run_dir.read(task)).items())[:TRANSCRIPTS_PER_RUN]:
+        shown = []
+        for t in turns:
+            parts = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs)} if "image" in p else {"text": p.get("text", "")} for p in t["observation"]]
+            shown.append({"turn": t["turn"] + 1, "parts": parts, "reply": t["reply"], "error": t.get("error") or t.get("model_error"),
+                          "scores": [(k, _fmt(v)) for k, v in t["scores"].items()]})
+        rewards = [t["reward"] for t in turns]
+        out.append({"model": label, "index": index, "repeat": repeat, "turns": shown, "reward": _fmt(sum(rewards) / max(len(rewards), 1))})
+    return out
+
+
+def write_report(root: Path) -> Path:
+    root = Path(root)
+    runs = [(p, load_results(p)) for p in find_runs(root)]
+    labelled = [(res["config"]["model"] if len(runs) == 1 or p == root else p.name, res) for p, res in runs]
+    task_names = sorted({t for _, res in runs for t in res["results"]})
+    thumbs: dict[Path, str] = {}
+    tasks = []
+    for task in task_names:
+        metric_names = sorted({m for _, res in runs for m in res["results"].get(task, {})})
+        rows = []
+        for (path, res), (label, _) in zip(runs, labelled):
+            if task in res["results"]:
+                counts = res.get("counts", {}).get(task, {})
+                rows.append({"model": label, "episodes": counts.get("episodes", ""), "errors": counts.get("errors", ""),
+                             "cells": [_fmt(res["results"][task].get(m)) for m in metric_names], "errors_list": res.get("errors", {}).get(task, [])})
+        transcripts = [ep for (path, res), (label, _) in zip(runs, labelled) if task in res["results"] for ep in _transcripts(path, label, task, thumbs)]
+        tasks.append({"name": task, "metric_names": metric_names, "rows": rows, "plots": _curve_plots(task, labelled), "transcripts": transcripts})
+    html = _ENV.get_template("report.html.j2").render(root=str(root), runs=runs, tasks=tasks)
+    out = root / "report.html"
+    write_atomic(out, html)
+    return out
