@@ -5,6 +5,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from mmturn.assets import ASSETS
 from mmturn.tasks.datasets import DatasetError, load_image
 from mmturn.tasks.env import DialogueEnv
 from mmturn.tasks.registry import register_env
@@ -51,6 +52,11 @@ class DialogueDatasetEnv(_ImageDialogue):
         self.path = Path(path)
         self.root = Path(image_root) if image_root else self.path.parent
         self.format, self.reminder = format, reminder
+
+    @staticmethod
+    def example_kwargs() -> dict[str, Any]:
+        """Arguments that make this env playable from shipped data (the env checker test uses them)."""
+        return {"path": str(ASSETS / "samples" / "dialogue" / "dialogues.jsonl")}
 
     @cached_property
     def specs(self) -> list[DialogueSpec]:

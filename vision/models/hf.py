@@ -1,0 +1,103 @@
+"""``hf``: a local Hugging Face VLM through ``AutoProcessor`` + ``AutoModelForImageTextToText`` and
+the model's own chat template with images. Requests from concurrently played episodes are batched
+(left padding) and generated in a worker thread; the weights are loaded once."""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from typing import Any
+
+from mmturn.tasks.model import Model
+from mmturn.tasks.registry import register_model
+from mmturn.tasks.types import Message, Reply, Request
+from mmturn.vision.models.images import pil_image
+
+
+def to_hf_conversation(messages: list[Message], max_side: int | None = None, system_prompt: str | None = None) -> list[dict[str, Any]]:
+    """Messages in the chat-template format: user content as ordered image / text items."""
+    conv: list[dict[str, Any]] = [{"role": "system", "content": [{"type": "text", "text": system_prompt}]}] if system_prompt else []
+    for m in messages:
+        items = [{"type": "image", "image": pil_image(p, max_side)} if p.kind == "image" else {"type": "text", "text": p.text}
+                 for p in m.parts if p.kind == "image" or p.text]
+        conv.append({"role": m.role, "content": items or [{"type": "text", "text": ""}]})
+    return conv
+
+
+@register_model("hf")
+class HFModel(Model):
+    def __init__(self, pretrained: str, device: str = "cpu", dtype: str = "auto", max_new_tokens: int = 128, batch_size: int = 4,
+                 do_sample: bool = False, temperature: float = 1.0, max_image_side: int | None = None,
+                 trust_remote_code: bool = False, system_prompt: str | None = None) -> None:
+        import torch
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+
+        self.pretrained, self.device, self.dtype = pretrained, device, dtype
+        self.max_new_tokens, self.batch_size, self.do_sample, self.temperature = int(max_new_tokens), int(batch_size), bool(do_sample), temperature
+        self.max_image_side, self.system_prompt = max_image_side, system_prompt
+        self.concurrency = self.batch_size
+        torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
+        self._processor = AutoProcessor.from_pretrained(pretrained, trust_remote_code=trust_remote_code)
+        tokenizer = getattr(self._processor, "tokenizer", None)
+        if tokenizer is not None:
+            tokenizer.padding_side = "left"
+            if tokenizer.pad_token is None:
+                tokenizer.pad_token = tokenizer.eos_token
+        self._model = AutoModelForImageTextToText.from_pretrained(pretrained, dtype=torch_dtype, trust_remote_code=trust_remote_code).to(device).eval()
+        accepts = inspect.signature(self._processor.apply_chat_template).parameters
+        self._padding = {"processor_kwargs": {"padding": True}} if "processor_kwargs" in accepts else {"padding": True}  # transformers 5 / 4
+        self._queue: asyncio.Queue | None = None
+        self._worker: asyncio.Task | None = None
+
+    def _generate(self, requests: list[Request]) -> list[tuple[str, int, int]]:
+        import torch
+
+        conversations = [to_hf_conversation(r.messages, self.max_image_side, self.system_prompt) for r in requests]
+        inputs = self._processor.apply_chat_template(conversations, add_generation_prompt=True, tokenize=True, return_dict=True,
+                                                     return_tensors="pt", **self._padding).to(self.device)
+        kwargs: dict[str, Any] = {"max_new_tokens": self.max_new_tokens, "do_sample": self.do_sample}
+        if self.do_sample:
+            kwargs["temperature"] = self.temperature
+            torch.manual_seed((requests[0].seed + 7919 * requests[0].sample_index) % 2**31)
+        with torch.inference_mode():
+            output = self._model.generate(**inputs, **kwargs)
+        prompt_len = inputs["input_ids"].shape[1]
+        new = output[:, prompt_len:]
+        texts = self._processor.batch_decode(new, skip_special_tokens=True)
+        mask = inputs.get("attention_mask")
+        prompt_tokens = mask.sum(dim=1).tolist() if mask is not None else [prompt_len] * len(requests)
+        return [(t, int(p), int(n.numel())) for t, p, n in zip(texts, prompt_tokens, new)]
+
+    async def _serve(self) -> None:
+        """Collect whatever requests are waiting (up to batch_size) and generate them as one batch."""
+        assert self._queue is not None
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self.batch_size and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            started = time.perf_counter()
+            try:
+                outputs = await asyncio.to_thread(self._generate, [r for r, _ in batch])
+            except Exception as e:  # a failed batch fails its requests, not the server loop
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(e)
+                continue
+            latency = time.perf_counter() - started
+            for (_, future), (text, n_in, n_out) in zip(batch, outputs):
+                if not future.done():
+                    future.set_result(Reply(text=text, latency_s=latency, input_tokens=n_in, output_tokens=n_out))
+
+    async def respond(self, request: Request) -> Reply:
+        if self._worker is None or self._worker.done():
+            self._queue = asyncio.Queue()
+            self._worker = asyncio.create_task(self._serve())
+        future = asyncio.get_running_loop().create_future()
+        await self._queue.put((request, future))
+        return await future
+
+    async def aclose(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+            self._worker = None

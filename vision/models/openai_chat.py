@@ -1,0 +1,159 @@
+"""``openai``: any OpenAI-compatible chat-completions server (vLLM, SGLang, Ollama, ``transformers
+serve``, hosted APIs). Interleaved text and base64 images in turn order, the whole conversation (or
+``--history N``), async requests under ``max_connections``, retries with exponential backoff and
+jitter on 429/5xx/timeouts (honouring Retry-After), a per-request timeout, and a response cache
+keyed by the exact request. The API key is read from an env var and never logged or stored."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from mmturn.tasks.model import Model, ModelError
+from mmturn.tasks.registry import register_model
+from mmturn.tasks.types import Message, Reply, Request
+from mmturn.vision.models.images import data_uri
+
+RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+class RetryableError(Exception):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def to_openai_messages(messages: list[Message], system_prompt: str | None = None) -> list[dict[str, Any]]:
+    """Chat-completions messages: user content as interleaved text / image_url parts, in order."""
+    out: list[dict[str, Any]] = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    for m in messages:
+        if m.role == "user":
+            content = [{"type": "text", "text": p.text} if p.kind == "text" else {"type": "image_url", "image_url": {"url": data_uri(p)}}
+                       for p in m.parts if p.kind == "image" or p.text]
+            out.append({"role": "user", "content": content})
+        else:
+            out.append({"role": m.role, "content": "".join(p.text for p in m.parts if p.kind == "text")})
+    return out
+
+
+class ResponseCache:
+    """sqlite map from a request's hash to its reply; safe across processes."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self.db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, reply TEXT NOT NULL)")
+        self.db.commit()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT reply FROM replies WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(self, key: str, reply: dict[str, Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO replies VALUES (?, ?)", (key, json.dumps(reply)))
+        self.db.commit()
+
+
+@register_model("openai")
+class OpenAIChat(Model):
+    def __init__(self, model: str = "default", base_url: str = "http://127.0.0.1:8000/v1", api_key_env: str = "OPENAI_API_KEY",
+                 max_connections: int = 32, timeout: float = 120.0, max_retries: int = 6, temperature: float = 0.0,
+                 max_tokens: int = 1024, top_p: float | None = None, system_prompt: str | None = None,
+                 cache: str | None = "~/.cache/mmturn/openai.sqlite", backoff_max: float = 60.0) -> None:
+        self.model, self.base_url = model, base_url.rstrip("/")
+        self.max_connections, self.timeout, self.max_retries = int(max_connections), float(timeout), int(max_retries)
+        self.temperature, self.max_tokens, self.top_p, self.system_prompt = temperature, max_tokens, top_p, system_prompt
+        self.backoff_max = backoff_max
+        self.concurrency = self.max_connections
+        self.cache_path = None if cache in (None, "", "none", False) else str(Path(os.path.expanduser(str(cache))))
+        self._api_key_env = api_key_env
+        self._cache = ResponseCache(Path(self.cache_path)) if self.cache_path else None
+        self._client: httpx.AsyncClient | None = None
+        self._slots = asyncio.Semaphore(self.max_connections)
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            headers = {"Content-Type": "application/json"}
+            if key := os.environ.get(self._api_key_env):
+                headers["Authorization"] = f"Bearer {key}"
+            limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
+            self._client = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=self.timeout, limits=limits)
+        return self._client
+
+    def _body(self, request: Request) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.model, "messages": to_openai_messages(request.messages, self.system_prompt),
+                                "temperature": self.temperature, "max_tokens": self.max_tokens}
+        if self.top_p is not None:
+            body["top_p"] = self.top_p
+        if self.temperature > 0:  # servers that honour it make sampled repeats reproducible
+            body["seed"] = (request.seed + 1_000_003 * request.sample_index) % 2**31
+        return body
+
+    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = await self._http().post("/chat/completions", json=body)
+        except (httpx.TimeoutException, httpx.TransportError) as e:
+            raise RetryableError(f"{type(e).__name__}: {e}") from e
+        if response.status_code in RETRY_STATUS:
+            raise RetryableError(f"HTTP {response.status_code}: {response.text[:200]}", _retry_after(response))
+        if response.status_code >= 400:
+            raise ModelError(f"HTTP {response.status_code} from {self.base_url}: {response.text[:300]}")
+        try:
+            data = response.json()
+        except ValueError:
+            raise RetryableError(f"malformed JSON in response: {response.text[:120]!r}") from None
+        if not isinstance(data, dict) or not data.get("choices"):
+            raise RetryableError(f"response without choices: {str(data)[:200]}")
+        return data
+
+    def _wait(self, state: RetryCallState) -> float:
+        backoff = wait_exponential_jitter(initial=0.5, max=self.backoff_max)(state)
+        error = state.outcome.exception() if state.outcome else None
+        hint = getattr(error, "retry_after", None)
+        return max(backoff, hint) if hint is not None else backoff
+
+    async def respond(self, request: Request) -> Reply:
+        body = self._body(request)
+        key = hashlib.sha256(json.dumps([body, request.sample_index], sort_keys=True).encode()).hexdigest()
+        if self._cache and (hit := self._cache.get(key)):
+            return Reply(**hit, cached=True)
+        started = time.perf_counter()
+        try:
+            async with self._slots:
+                async for attempt in AsyncRetrying(retry=retry_if_exception(lambda e: isinstance(e, RetryableError)),
+                                                   stop=stop_after_attempt(self.max_retries + 1), wait=self._wait, reraise=True):
+                    with attempt:
+                        data = await self._post(body)
+        except RetryableError as e:
+            raise ModelError(f"gave up after {self.max_retries + 1} attempts: {e}") from e
+        choice = data["choices"][0]
+        text = (choice.get("message") or {}).get("content") or ""
+        finish = choice.get("finish_reason")
+        usage = data.get("usage") or {}
+        reply = {"text": text if isinstance(text, str) else json.dumps(text), "latency_s": time.perf_counter() - started,
+                 "input_tokens": usage.get("prompt_tokens"), "output_tokens": usage.get("completion_tokens"),
+                 "error": f"finish_reason={finish}" if finish in ("content_filter", "length") else None}
+        if self._cache:
+            self._cache.put(key, reply)
+        return Reply(**reply)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
