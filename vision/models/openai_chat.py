@@ -75,11 +75,12 @@ class OpenAIChat(Model):
     def __init__(self, model: str = "default", base_url: str = "http://127.0.0.1:8000/v1", api_key_env: str = "OPENAI_API_KEY",
                  max_connections: int = 32, timeout: float = 120.0, max_retries: int = 6, temperature: float = 0.0,
                  max_tokens: int = 1024, top_p: float | None = None, system_prompt: str | None = None,
-                 cache: str | None = "~/.cache/mmturn/openai.sqlite", backoff_max: float = 60.0) -> None:
+                 cache: str | None = "~/.cache/mmturn/openai.sqlite", backoff_initial: float = 0.5, backoff_max: float = 60.0) -> None:
         self.model, self.base_url = model, base_url.rstrip("/")
         self.max_connections, self.timeout, self.max_retries = int(max_connections), float(timeout), int(max_retries)
         self.temperature, self.max_tokens, self.top_p, self.system_prompt = temperature, max_tokens, top_p, system_prompt
-        self.backoff_max = backoff_max
+        self.backoff_initial, self.backoff_max = backoff_initial, backoff_max
+        self._backoff = wait_exponential_jitter(multiplier=backoff_initial, max=backoff_max, jitter=backoff_initial)
         self.concurrency = self.max_connections
         self.cache_path = None if cache in (None, "", "none", False) else str(Path(os.path.expanduser(str(cache))))
         self._api_key_env = api_key_env
@@ -123,7 +124,7 @@ class OpenAIChat(Model):
         return data
 
     def _wait(self, state: RetryCallState) -> float:
-        backoff = wait_exponential_jitter(initial=0.5, max=self.backoff_max)(state)
+        backoff = self._backoff(state)
         error = state.outcome.exception() if state.outcome else None
         hint = getattr(error, "retry_after", None)
         return max(backoff, hint) if hint is not None else backoff

@@ -1,0 +1,103 @@
+"""A deterministic OpenAI-compatible chat server on loopback, with scripted faults and latency,
+for tests and benchmarks. It answers with what it saw, so tests can check what was sent."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import socket
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import uvicorn
+from PIL import Image
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+
+
+@dataclass
+class ServerState:
+    faults: list[str] = field(default_factory=list)  # consumed one per request: 429, 500, 503, 400, slow, malformed, empty, content_filter, length
+    latency_s: float = 0.0
+    slow_s: float = 2.0
+    requests: list[dict] = field(default_factory=list)
+    headers: list[dict] = field(default_factory=list)
+    in_flight: int = 0
+    peak_in_flight: int = 0
+
+
+def describe_request(body: dict) -> str:
+    """The deterministic reply: image count, image sizes and the last user text."""
+    images, last = [], ""
+    for m in body["messages"]:
+        if m["role"] == "user" and isinstance(m["content"], list):
+            for c in m["content"]:
+                if c["type"] == "image_url":
+                    raw = base64.b64decode(c["image_url"]["url"].split(",", 1)[1])
+                    images.append("x".join(map(str, Image.open(io.BytesIO(raw)).size)))
+                elif c["type"] == "text":
+                    last = c["text"]
+    return f"seen {len(images)} images ({' '.join(images)}); answer is 7; last: {last[-40:]}"
+
+
+def make_app(state: ServerState) -> Starlette:
+    async def chat(request: Request):
+        body = await request.json()
+        state.requests.append(body)
+        state.headers.append(dict(request.headers))
+        fault = state.faults.pop(0) if state.faults else None
+        state.in_flight += 1
+        state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+        try:
+            await asyncio.sleep(state.slow_s if fault == "slow" else state.latency_s)
+        finally:
+            state.in_flight -= 1
+        if fault in ("429", "500", "503", "400"):
+            headers = {"Retry-After": "0.3"} if fault == "429" else {}
+            return PlainTextResponse(f"injected {fault}", status_code=int(fault), headers=headers)
+        if fault == "malformed":
+            return PlainTextResponse('{"choices": [', media_type="application/json")
+        if fault == "empty":
+            return JSONResponse({"id": "x", "choices": []})
+        finish = fault if fault in ("content_filter", "length") else "stop"
+        text = describe_request(body)
+        return JSONResponse({"id": "x", "object": "chat.completion", "model": body.get("model"),
+                             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+                             "usage": {"prompt_tokens": 11, "completion_tokens": len(text.split()), "total_tokens": 11 + len(text.split())}})
+
+    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+
+
+class FakeOpenAIServer:
+    """Started on a socket bound before the thread runs, so clients may connect at once."""
+
+    def __init__(self, state: ServerState | None = None) -> None:
+        self.state = state or ServerState()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(512)
+        self.port = self.sock.getsockname()[1]
+        config = uvicorn.Config(make_app(self.state), log_level="error", lifespan="off", backlog=512, timeout_keep_alive=30)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def __enter__(self) -> "FakeOpenAIServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+def decode_data_uri(uri: str) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))

@@ -1,0 +1,148 @@
+"""Runner, logs and CLI: results and samples on disk, resume after kill -9, repeats, re-scoring."""
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mmturn.tasks.cli import main
+from mmturn.tasks.logs import RunDir
+
+
+def run_cli(*args) -> int:
+    return main(["run", "--no-progress", "--no-report", *args])
+
+
+def metrics(out: Path) -> dict:
+    return json.loads((out / "results.json").read_text())["results"]
+
+
+def test_oracle_scores_perfectly_and_writes_results_samples_images(tmp_path):
+    out = tmp_path / "o"
+    assert run_cli("--tasks", "mmmt-if", "--model", "oracle", "--limit", "3", "--output-dir", str(out)) == 0
+    res = json.loads((out / "results.json").read_text())
+    m = res["results"]["mmmt-if"]
+    assert m["pif"] == 1.0 and m["accuracy"] == 1.0 and m["prompt_strict"] == 1.0 and m["inst_loose"] == 1.0
+    conf = res["config"]
+    assert conf["tasks"]["mmmt-if"]["version"] == "1.0" and conf["seed"] == 0 and conf["versions"]["gymnasium"]
+    assert res["counts"]["mmmt-if"] == {"episodes": 3, "turns": 60, "errors": 0}
+    lines = [json.loads(x) for x in (out / "samples" / "mmmt-if.jsonl").read_text().splitlines()]
+    turns = [r for r in lines if r["type"] == "turn"]
+    assert len(turns) == 60 and {r["type"] for r in lines} == {"turn", "episode"}
+    refs = [p["image"] for r in turns for p in r["observation"] if "image" in p]
+    assert len(refs) == len(set(refs))  # each image logged once, at the turn that shows it
+    assert sorted(p.stem for p in (out / "images").glob("*.png")) == sorted(set(refs))
+    assert all("privileged" not in r and "oracle_reply" not in json.dumps(r) for r in turns)
+
+
+def test_baselines_separate(tmp_path):
+    for model in ("random", "forgetful"):
+        assert run_cli("--tasks", "mmmt-if", "--model", model, "--limit", "4", "--output-dir", str(tmp_path / model)) == 0
+    rnd, fgt = metrics(tmp_path / "random")["mmmt-if"], metrics(tmp_path / "forgetful")["mmmt-if"]
+    assert rnd["accuracy"] < 0.35 and rnd["pif"] < 0.6
+    assert fgt["accuracy"] == 1.0 and fgt["pif"] < 0.8
+    curve = json.loads((tmp_path / "forgetful" / "results.json").read_text())["curves"]["mmmt-if"]["pif"]
+    assert curve[0] == 1.0 and sum(curve[-5:]) / 5 < 0.75  # PIF falls with the turn index
+
+
+def test_repeats_give_pif_n_k(tmp_path):
+    out = tmp_path / "r"
+    assert run_cli("--tasks", "mmmt-if", "--model", "random", "--limit", "2", "--repeats", "3", "--output-dir", str(out)) == 0
+    m = metrics(out)["mmmt-if"]
+    assert m["pif_3_1"] >= m["pif_3_2"] >= m["pif_3_3"]
+    o = tmp_path / "o"
+    assert run_cli("--tasks", "mmmt-if", "--model", "oracle", "--limit", "2", "--repeats", "2", "--output-dir", str(o)) == 0
+    assert metrics(o)["mmmt-if"]["pif_2_2"] == 1.0
+
+
+def test_score_recomputes_from_samples_without_the_model(tmp_path):
+    out = tmp_path / "s"
+    assert run_cli("--tasks", "mmmt-if", "--model", "forgetful", "--limit", "2", "--output-dir", str(out)) == 0
+    before = json.loads((out / "results.json").read_text())
+    stripped = {"config": before["config"]}  # only the configuration survives: metrics must come from the samples
+    (out / "results.json").write_text(json.dumps(stripped))
+    assert main(["score", str(out)]) == 0
+    assert metrics(out) == before["results"]
+
+
+def test_unknown_names_and_bad_args_are_one_line_errors(tmp_path, capsys):
+    assert run_cli("--tasks", "nope", "--model", "oracle", "--output-dir", str(tmp_path / "a")) == 2
+    assert "unknown task 'nope'" in capsys.readouterr().err
+    assert run_cli("--tasks", "mmmt-if", "--model", "gpt9", "--output-dir", str(tmp_path / "b")) == 2
+    assert "unknown model 'gpt9'" in capsys.readouterr().err
+    assert run_cli("--tasks", "mmmt-if", "--model", "random", "--model-args", "bogus=1", "--output-dir", str(tmp_path / "c")) == 2
+    assert "does not take bogus" in capsys.readouterr().err
+    assert run_cli("--tasks", "dialogue-jsonl", "--model", "oracle", "--output-dir", str(tmp_path / "d")) == 2
+    assert "needs --task-args path=" in capsys.readouterr().err
+
+
+def test_existing_run_needs_resume(tmp_path, capsys):
+    out = str(tmp_path / "x")
+    assert run_cli("--tasks", "mmmt-if", "--model", "oracle", "--limit", "1", "--output-dir", out) == 0
+    assert run_cli("--tasks", "mmmt-if", "--model", "oracle", "--limit", "1", "--output-dir", out) == 2
+    assert "--resume" in capsys.readouterr().err
+
+
+def test_torn_last_line_is_redone_on_resume(tmp_path):
+    out = tmp_path / "t"
+    args = ["--tasks", "mmmt-if", "--model", "oracle", "--limit", "3", "--output-dir", str(out)]
+    assert run_cli(*args) == 0
+    clean = metrics(out)
+    path = out / "samples" / "mmmt-if.jsonl"
+    data = path.read_bytes().rstrip(b"\n")
+    cut = data.rfind(b"\n")
+    path.write_bytes(data[: cut + 1] + data[cut + 1: cut + 30])  # the last record (episode 2's end) torn
+    records = RunDir(out).read("mmmt-if")
+    assert sum(r["type"] == "episode" for r in records) == 2
+    assert run_cli(*args, "--resume") == 0
+    assert metrics(out) == clean
+    lines = path.read_text().splitlines()
+    assert all(json.loads(x) for x in lines)
+
+
+def test_kill_9_at_random_moments_then_resume_gives_identical_metrics(tmp_path):
+    base = ["--tasks", "mmmt-if,mmmt-if-reminder", "--model", "forgetful", "--limit", "4"]
+    assert run_cli(*base, "--output-dir", str(tmp_path / "clean")) == 0
+    clean = metrics(tmp_path / "clean")
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "mmturn.tasks.cli", "--log-level", "DEBUG", "run", "--no-progress", *base, "--output-dir", str(out)]
+    for kill_after in (3, 37, 95, 151):  # finished turns before the kill; the run is 160 turns
+        proc = subprocess.Popen(cmd + (["--resume"] if (out / "samples").exists() else []), stderr=subprocess.PIPE, text=True)
+        seen = 0
+        for line in proc.stderr:
+            seen += "turn done" in line
+            if seen >= kill_after - _done_turns(out):
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+        proc.wait()
+    assert run_cli(*base, "--output-dir", str(out), "--resume") == 0
+    assert metrics(out) == clean
+    counts = json.loads((out / "results.json").read_text())["counts"]
+    assert counts["mmmt-if"]["episodes"] == 4 and counts["mmmt-if-reminder"]["episodes"] == 4
+
+
+def _done_turns(out: Path) -> int:
+    if not (out / "samples").exists():
+        return 0
+    return sum(1 for f in (out / "samples").glob("*.jsonl") for line in f.read_text().splitlines() if '"type": "turn"' in line)
+
+
+def test_no_argument_run_writes_every_baseline_and_a_report(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--no-progress", "--limit", "1"]) == 0
+    runs = list((tmp_path / "mmturn-out").iterdir())
+    assert len(runs) == 1
+    root = runs[0]
+    assert {p.name for p in root.iterdir() if p.is_dir()} == {"oracle", "random", "forgetful"}
+    assert (root / "report.html").exists()
+    assert metrics(root / "oracle")["mmmt-if"]["pif"] == 1.0
+
+
+def test_list_names_everything(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("mmmt-if", "mmmt-if-reminder", "dialogue-jsonl", "mmturn/ImageDialogue-v0", "openai", "hf", "oracle", "forgetful"):
+        assert name in out
