@@ -16,7 +16,7 @@ import gymnasium as gym
 from gymnasium import spaces
 
 from mmturn.tasks.spaces import Interleaved, ReplyText
-from mmturn.tasks.types import Episode, TurnResult
+from mmturn.tasks.types import Action, Episode, TurnResult
 
 
 def episode_seed(run_seed: int, task: str, index: int) -> int:
@@ -42,8 +42,13 @@ class MultiTurnEnv(gym.Env[dict, str]):
         """Start an episode using ``self.np_random``; return (first observation, privileged info)."""
 
     @abstractmethod
-    def _advance(self, reply: str) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
-        """Score ``reply`` and move on: (result, next observation, terminated, truncated, privileged)."""
+    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
+        """Score ``action`` and move on: (result, next observation, terminated, truncated, privileged)."""
+
+    def parse_action(self, text: str) -> Action:
+        """The family's reading of a reply (a click, a move...); must not raise: a reply that does not
+        parse is an Action with ``error`` set, scored as a failed turn. Dialogue replies are text."""
+        return Action(text)
 
     def reward(self, result: TurnResult) -> float:
         """Reward of a turn: the family's headline per-turn score (0 when the turn failed)."""
@@ -58,9 +63,11 @@ class MultiTurnEnv(gym.Env[dict, str]):
     def step(self, action: str):
         if not isinstance(action, str):  # a wrong type is the model's failure, not a crash
             action = "" if action is None else str(action)
-        result, obs, terminated, truncated, privileged = self._advance(action)
+        parsed = self.parse_action(action)
+        result, obs, terminated, truncated, privileged = self._advance(parsed)
         self.turn_index += 1
         info = self._info(privileged, result)
+        info["action"] = {"kind": parsed.kind, "args": copy.deepcopy(parsed.args), "error": parsed.error}
         return obs, self.reward(result), terminated, truncated, info
 
     def _info(self, privileged: dict[str, Any], result: TurnResult | None = None) -> dict[str, Any]:
@@ -98,11 +105,11 @@ class DialogueEnv(MultiTurnEnv):
         self.episode = self.make_episode(options)
         return self._observation(0), self.privileged(0)
 
-    def _advance(self, reply: str) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
+    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
         turns = self.episode.turns
         if self.turn_index >= len(turns):  # stepping a finished episode: nothing left to score
             return TurnResult({}, {}, error="episode already finished"), empty_observation(), True, False, {}
-        result = self.score(reply, turns[self.turn_index].target)
+        result = self.score(action.text, turns[self.turn_index].target)
         nxt = self.turn_index + 1
         if nxt >= len(turns):
             return result, empty_observation(), True, False, {}

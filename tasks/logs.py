@@ -1,7 +1,7 @@
 """The run directory: append-only per-turn sample logs, content-addressed images, atomic result files.
 
 Layout: ``samples/<task>.jsonl`` (one flushed JSON line per turn, and one per finished episode),
-``images/<sha>.png`` (each image once), ``results.json`` and ``report.html`` (written atomically).
+``images/<sha>.webp`` (each image once, lossless), ``results.json`` and ``report.html`` (written atomically).
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import math
 import os
 import tempfile
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -34,8 +35,18 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(_clean(value), ensure_ascii=False, allow_nan=False)
+    """JSON text of ``value``; NaN and infinities become null rather than invalid JSON."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=_plain)
+    except ValueError:
+        return json.dumps(_clean(value), ensure_ascii=False, allow_nan=False, default=_plain)
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -60,25 +71,37 @@ class RunDir:
         (self.root / "samples").mkdir(parents=True, exist_ok=True)
         (self.root / "images").mkdir(exist_ok=True)
         self._handles: dict[str, Any] = {}
+        self._images: dict[str, Future | None] = {}
+        self._records: dict[str, list[dict[str, Any]]] = {}  # what is on disk, kept as it is appended
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mmturn-images")
 
     def samples_path(self, task: str) -> Path:
         return self.root / "samples" / f"{task}.jsonl"
 
     def image_path(self, digest: str) -> Path:
-        return self.root / "images" / f"{digest}.png"
+        return self.root / "images" / f"{digest}.webp"
 
-    def save_image(self, part: Part) -> str:
-        path = self.image_path(part.digest)
-        if not path.exists():
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".img.", suffix=".png")
-            os.close(fd)
-            Image.fromarray(part.image).save(tmp, compress_level=1)
-            os.replace(tmp, path)
-        return part.digest
+    def _write_image(self, part: Part, path: Path) -> None:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".img.", suffix=".webp")
+        os.close(fd)
+        Image.fromarray(part.image).save(tmp, format="WEBP", lossless=True, method=0, quality=0)
+        os.replace(tmp, path)
 
-    def observation(self, parts: Iterable[Part]) -> list[dict[str, str]]:
-        """A turn's parts as log entries: text inline, images by content hash (stored once)."""
-        return [{"text": p.text} if p.kind == "text" else {"image": self.save_image(p)} for p in parts]
+    def observation(self, parts: Iterable[Part]) -> tuple[list[dict[str, str]], list[Future]]:
+        """A turn's parts as log entries (text inline, images by content hash, each stored once, as
+        lossless WebP written on a background thread) and the pending image writes."""
+        entries, pending = [], []
+        for p in parts:
+            if p.kind == "text":
+                entries.append({"text": p.text})
+                continue
+            entries.append({"image": p.digest})
+            if p.digest not in self._images:
+                path = self.image_path(p.digest)
+                self._images[p.digest] = self._writer.submit(self._write_image, p, path) if not path.exists() else None
+            if (future := self._images[p.digest]) is not None and not future.done():
+                pending.append(future)
+        return entries, pending
 
     def append(self, task: str, record: dict[str, Any]) -> None:
         handle = self._handles.get(task)
@@ -86,15 +109,24 @@ class RunDir:
             handle = self._handles[task] = self.samples_path(task).open("a", encoding="utf-8")
         handle.write(dumps(record) + "\n")
         handle.flush()
+        if task in self._records:
+            self._records[task].append(record)
 
     def close(self) -> None:
+        self._writer.shutdown(wait=True)
         for handle in self._handles.values():
             handle.close()
         self._handles.clear()
 
     def read(self, task: str, repair: bool = False) -> list[dict[str, Any]]:
         """All records of a task. A torn last line (a crash mid-write) is reported and, with
-        ``repair``, cut off so that its episode is played again; corruption elsewhere is an error."""
+        ``repair``, cut off so that its episode is played again; corruption elsewhere is an error.
+        The file is parsed once; later reads return what was read plus what was appended since."""
+        if task not in self._records:
+            self._records[task] = self._load(task, repair)
+        return list(self._records[task])
+
+    def _load(self, task: str, repair: bool) -> list[dict[str, Any]]:
         path = self.samples_path(task)
         if not path.exists():
             return []

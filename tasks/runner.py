@@ -77,6 +77,7 @@ class Runner:
         self.cfg, self.model, self.dir = cfg, model, run_dir
         self.errors = 0
         self.total = 0
+        self.finishing: list[asyncio.Future] = []
 
     async def play(self, task: Task, pool: EpisodePool, index: int, repeat: int, bar: tqdm | None) -> None:
         env = pool.take()
@@ -84,6 +85,7 @@ class Runner:
         attempt = uuid.uuid4().hex[:12]
         base = {"task": task.name, "index": index, "repeat": repeat, "attempt": attempt, "seed": seed}
         turn = 0
+        writes: list = []
         try:
             obs, info = env.reset(seed=seed, options={"index": index})
             messages: list[Message] = []
@@ -93,9 +95,11 @@ class Runner:
                 reply = await asyncio.wait_for(self.model.respond(request), self.cfg.turn_timeout_s)
                 started = time.perf_counter()
                 obs_next, reward, terminated, truncated, info = env.step(reply.text)
+                observation, pending = self.dir.observation(obs["parts"])
+                writes += pending
                 self.dir.append(task.name, {
                     "type": "turn", **base, "turn": turn, "episode_id": getattr(env, "episode", None) and env.episode.id,
-                    "observation": self.dir.observation(obs["parts"]), "reply": reply.text, "reward": reward,
+                    "observation": observation, "reply": reply.text, "reward": reward,
                     "scores": info.get("scores", {}), "target": info.get("target", {}), "error": info.get("error"),
                     "details": info.get("details", {}), "model_error": reply.error, "latency_s": reply.latency_s,
                     "env_s": time.perf_counter() - started, "input_tokens": reply.input_tokens,
@@ -107,21 +111,36 @@ class Runner:
                 if terminated or truncated:
                     break
                 obs = obs_next
-            self.dir.append(task.name, {"type": "episode", **base, "status": "done", "turns": turn})
+            done = {"type": "episode", **base, "status": "done", "turns": turn}
+            self.finishing.append(asyncio.ensure_future(self.finish(task, writes, done)))
         except asyncio.CancelledError:
             raise
         except Exception as e:  # an env or model failure costs this episode, not the run
-            self.errors += 1
-            message = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-            log.warning("episode %s #%d (repeat %d) failed at turn %d: %s", task.name, index, repeat, turn, message)
-            self.dir.append(task.name, {"type": "episode", **base, "status": "error", "turns": turn, "error": message,
-                                        "traceback": traceback.format_exc(limit=5)})
-            if self._too_many_errors():
-                raise TooManyErrors(f"{self.errors} episodes failed (limit --max-errors {self.cfg.max_errors}); last: {message}") from e
+            self.failed(task, base, turn, e)
         finally:
             pool.give(env)
             if bar is not None:
                 bar.update(1)
+
+    async def finish(self, task: Task, writes: list, done: dict[str, Any]) -> None:
+        """Mark an episode done once its images are on disk (the next episode plays meanwhile)."""
+        try:
+            for write in writes:
+                await asyncio.wrap_future(write)
+        except Exception as e:
+            self.failed(task, done, done["turns"], e)
+        else:
+            self.dir.append(task.name, done)
+
+    def failed(self, task: Task, base: dict[str, Any], turn: int, error: Exception) -> None:
+        self.errors += 1
+        message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        log.warning("episode %s #%d (repeat %d) failed at turn %d: %s", task.name, base["index"], base["repeat"], turn, message)
+        record = {k: base[k] for k in ("task", "index", "repeat", "attempt", "seed")}
+        self.dir.append(task.name, {"type": "episode", **record, "status": "error", "turns": turn, "error": message,
+                                    "traceback": traceback.format_exc(limit=5)})
+        if self._too_many_errors():
+            raise TooManyErrors(f"{self.errors} episodes failed (limit --max-errors {self.cfg.max_errors}); last: {message}") from error
 
     def _too_many_errors(self) -> bool:
         limit = self.cfg.max_errors
@@ -130,7 +149,7 @@ class Runner:
     async def run_task(self, task: Task) -> None:
         pool = EpisodePool(task, self.cfg.task_args)
         count = task.episode_count(pool.first, self.cfg.limit)
-        done = set(finished_episodes(self.dir.read(task.name, repair=True))) if self.cfg.resume else set()
+        done = set(finished_episodes(self.dir.read(task.name, repair=True)))  # empty unless resuming
         todo = [(i, r) for i in range(count) for r in range(self.cfg.repeats) if (i, r) not in done]
         self.total += count * self.cfg.repeats
         bar = tqdm(total=len(todo), desc=task.name, unit="ep", disable=not self.cfg.progress, leave=False)
@@ -143,10 +162,12 @@ class Runner:
         jobs = [asyncio.ensure_future(guarded(i, r)) for i, r in todo]
         try:
             await asyncio.gather(*jobs)
+            await asyncio.gather(*self.finishing)
         finally:
-            for job in jobs:
+            for job in jobs + self.finishing:
                 job.cancel()
-            await asyncio.gather(*jobs, return_exceptions=True)
+            await asyncio.gather(*jobs, *self.finishing, return_exceptions=True)
+            self.finishing.clear()
             bar.close()
 
 

@@ -78,6 +78,7 @@ class FakeOpenAIServer:
         self.state = state or ServerState()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(512)
         self.port = self.sock.getsockname()[1]
@@ -101,3 +102,19 @@ class FakeOpenAIServer:
 
 def decode_data_uri(uri: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
+
+
+def serve_forever() -> None:
+    """Run the server in its own process (benchmarks): prints its base URL, then serves until killed."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args()
+    server = FakeOpenAIServer(ServerState(latency_s=args.latency))
+    print(server.base_url, flush=True)
+    server.thread.run()
+
+
+if __name__ == "__main__":
+    serve_forever()

@@ -53,6 +53,7 @@ def word_tokenize(text: str) -> list[str]:
     return [w for sentence in split_sentences(text) for w in tok.tokenize(sentence)]
 
 
+@functools.lru_cache(maxsize=4096)
 def detect_language(text: str) -> str | None:
     """langdetect's language code for the text, with its seed fixed; None when it cannot decide."""
     from langdetect import DetectorFactory, detect

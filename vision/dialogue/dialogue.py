@@ -17,12 +17,20 @@ ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 Instr = tuple[str, dict[str, Any]]
 
 
+ANSWER_FIELD = 'Put the answer to each question in a field named "answer".'
+
+
+def instruction_phrase(iid: str, kwargs: dict[str, Any]) -> str:
+    """An instruction's wording; the JSON instruction also says where the answer goes."""
+    return describe(iid, kwargs) + (" " + ANSWER_FIELD if iid == "detectable_format:json_format" else "")
+
+
 def instruction_text(iid: str, kwargs: dict[str, Any]) -> str:
-    return f"Instruction: in all your future responses, follow this: {describe(iid, kwargs)}"
+    return f"Instruction: in all your future responses, follow this: {instruction_phrase(iid, kwargs)}"
 
 
 def reminder_text(active: list[Instr]) -> str:
-    listed = " ".join(f"({i + 1}) {describe(iid, kw)}" for i, (iid, kw) in enumerate(active))
+    listed = " ".join(f"({i + 1}) {instruction_phrase(iid, kw)}" for i, (iid, kw) in enumerate(active))
     return f"\nReminder of all instructions so far: {listed}"
 
 
@@ -72,7 +80,7 @@ def _ask(rng: np.random.Generator, scenes: list[Scene], shown: list[int], fresh:
     options = pending[k]
     qa = options[int(rng.integers(len(options)))]
     used.add(f"{k}:{qa.question}")
-    prefix = f"About Image {k + 1}: " if rng.random() < 0.5 else f"Looking at the {ORDINALS[k]} image: "
+    prefix = f"About Image {k + 1}: " if rng.random() < 0.5 or k >= len(ORDINALS) else f"Looking at the {ORDINALS[k]} image: "
     return prefix + qa.question, qa
 
 

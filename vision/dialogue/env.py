@@ -13,12 +13,14 @@ from mmturn.tasks.types import Episode, Part, Turn, TurnResult
 from mmturn.vision.dialogue.dialogue import build_dialogue, candidates, instruction_text, reminder_text
 from mmturn.vision.dialogue.loaders import LOADERS, DialogueSpec
 from mmturn.vision.dialogue.realize import plain_reply, realize
-from mmturn.vision.dialogue.scoring import score_reply
+from mmturn.vision.dialogue.scoring import DIALOGUE_SCORERS, score_reply
 
 
 class _ImageDialogue(DialogueEnv):
+    scorers: tuple[str, ...] = DIALOGUE_SCORERS
+
     def score(self, reply: str, target: dict[str, Any]) -> TurnResult:
-        return score_reply(reply, target)
+        return score_reply(reply, target, self.scorers)
 
     def privileged(self, turn_index: int) -> dict[str, Any]:
         return self.episode.turns[turn_index].privileged
@@ -31,8 +33,10 @@ class ImageDialogueEnv(_ImageDialogue):
     the instructions are repeated there, not moved)."""
 
     def __init__(self, num_turns: int = 20, num_images: tuple[int, int] = (2, 5), instruction_turns: int = 10,
-                 max_instructions: int = 6, reminder: bool = False, kinds: tuple[str, ...] | None = None) -> None:
+                 max_instructions: int = 6, reminder: bool = False, kinds: tuple[str, ...] | None = None,
+                 scorers: tuple[str, ...] = DIALOGUE_SCORERS) -> None:
         super().__init__()
+        self.scorers = tuple(scorers)
         self.config = dict(num_turns=num_turns, num_images=tuple(num_images), instruction_turns=instruction_turns,
                            max_instructions=max_instructions, reminder=reminder, kinds=tuple(kinds) if kinds else None)
 
@@ -45,8 +49,10 @@ class DialogueDatasetEnv(_ImageDialogue):
     """A user's dialogues (``format``: jsonl, mmdu or mmmt-if-csv); ``reset(options={"index": i})``
     plays dialogue i; images are read from inside ``image_root`` (default: the file's folder)."""
 
-    def __init__(self, path: str, format: str = "jsonl", image_root: str | None = None, reminder: bool = False) -> None:
+    def __init__(self, path: str, format: str = "jsonl", image_root: str | None = None, reminder: bool = False,
+                 scorers: tuple[str, ...] = DIALOGUE_SCORERS) -> None:
         super().__init__()
+        self.scorers = tuple(scorers)
         if format not in LOADERS:
             raise ValueError(f"unknown dialogue format {format!r}; known: {', '.join(LOADERS)}")
         self.path = Path(path)

@@ -56,9 +56,12 @@ def _canvas(rng: np.random.Generator) -> tuple[Image.Image, ImageDraw.ImageDraw,
 
 
 def _finish(img: Image.Image, rng: np.random.Generator) -> np.ndarray:
+    """Add sensor-like noise: grey blotches of 2 or 4 px, amplitude 0..12."""
     arr = np.asarray(img, dtype=np.int16)
-    amplitude = int(rng.integers(0, 13))
-    noise = rng.integers(-amplitude, amplitude + 1, size=arr.shape, dtype=np.int16)
+    amplitude, block = int(rng.integers(0, 13)), int(rng.choice([2, 4]))
+    h, w = -(-arr.shape[0] // block), -(-arr.shape[1] // block)
+    noise = rng.integers(-amplitude, amplitude + 1, size=(h, w, 1), dtype=np.int16)
+    noise = np.repeat(np.repeat(noise, block, axis=0), block, axis=1)[: arr.shape[0], : arr.shape[1]]
     return np.clip(arr + noise, 0, 255).astype(np.uint8)
 
 
@@ -72,6 +75,15 @@ def _unique_arg(values: list, best: Callable = max) -> int | None:
     """Index of the single best value, or None on a tie (a question with two right answers is not asked)."""
     top = best(values)
     return values.index(top) if values.count(top) == 1 else None
+
+
+def _multiple_choice(rng: np.random.Generator, question: str, right: str, pool: list[str]) -> QA:
+    """A four-option question: the right answer among three distinct distractors, in random order."""
+    wrong = [w for w in dict.fromkeys(pool) if w != right]
+    options = [right] + [wrong[i] for i in rng.choice(len(wrong), size=min(3, len(wrong)), replace=False)]
+    options = [options[i] for i in rng.permutation(len(options))]
+    labels = [f"{'ABCD'[k]}) {o}" for k, o in enumerate(options)]
+    return QA(f"{question} Options: {' '.join(labels)}", Answer("choice", "ABCD"[options.index(right)], tuple(labels)))
 
 
 def _polygon(shape: str, cx: float, cy: float, r: float) -> list[tuple[float, float]]:
@@ -134,8 +146,10 @@ def bar_chart_scene(rng: np.random.Generator) -> Scene:
         draw.text((x0, y0 - font.size * 1.3), str(v), fill=(0, 0, 0), font=font)
         draw.text((x0, bottom + 4), c, fill=(0, 0, 0), font=font)
     qas = [QA(f"What is the value of the {c} bar?", Answer("number", float(v))) for c, v in zip(cats, values)]
+    top = cats[_unique_arg(values)]
     qas += [
-        QA("Which category has the highest bar?", Answer("exact", cats[_unique_arg(values)], tuple(cats))),
+        _multiple_choice(rng, "Which category has the highest bar?", top, cats + [w for w in WORDS if w not in cats][:3]),
+        QA("Which category has the highest bar?", Answer("exact", top, tuple(cats))),
         QA("Which category has the lowest bar?", Answer("exact", cats[_unique_arg(values, min)], tuple(cats))),
         QA("What is the sum of all bar values?", Answer("number", float(sum(values)))),
     ]
@@ -212,7 +226,9 @@ def clock_scene(rng: np.random.Generator) -> Scene:
     qas = [QA("What time does the clock show (H:MM)?", Answer("time", time)),
            QA("What hour is the hour hand pointing at or just past?", Answer("number", float(hour))),
            QA("How many minutes past the hour does the clock show?", Answer("number", float(minute))),
-           QA("Does the clock show a time in the first half of the hour (before half past)?", Answer("yesno", minute < 30))]
+           QA("Does the clock show a time in the first half of the hour (before half past)?", Answer("yesno", minute < 30)),
+           _multiple_choice(rng, "Which time does the clock show?", time,
+                            [f"{h}:{m:02d}" for h, m in ((hour % 12 + 1, minute), (hour, (minute + 30) % 60), ((hour + 5) % 12 + 1, minute), (hour, (minute + 15) % 60))])]
     return Scene("clock", _finish(img, rng), {"time": time}, qas)
 
 

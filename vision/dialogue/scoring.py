@@ -1,38 +1,51 @@
-"""Per-turn scores of an image-dialogue reply: answer accuracy and instruction following (PIF,
-IFEval strict/loose). A pure function of (reply, target), so stored samples can be re-scored."""
+"""Scorers of an image-dialogue reply, each a pure function of (reply, target) registered by name,
+so stored samples can be re-scored: ``answer`` (accuracy) and ``instructions`` (MMMT-IF's PIF and
+IFEval's strict / loose prompt- and instruction-level counts)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
-from mmturn.tasks.types import TurnResult
+from mmturn.tasks.registry import SCORERS, register_scorer
+from mmturn.tasks.types import Score, TurnResult
 from mmturn.vision.dialogue.answers import Answer, is_correct
 from mmturn.vision.instructions import verify
 
+DIALOGUE_SCORERS = ("answer", "instructions")
 
-def score_reply(reply: str, target: dict[str, Any]) -> TurnResult:
-    """Scores: ``accuracy`` (when the turn has an answer), ``pif`` = followed / active instructions
-    (MMMT-IF), ``prompt_strict`` / ``prompt_loose`` (IFEval prompt level), instruction counts for
-    IFEval's instruction-level accuracy, and ``reward`` = mean of accuracy and PIF where defined."""
-    scores: dict[str, float] = {}
-    details: dict[str, Any] = {}
-    if target.get("answer") is not None:
-        scores["accuracy"] = float(is_correct(Answer.from_json(target["answer"]), reply))
+
+@register_scorer("answer")
+def answer_scorer(reply: str, target: dict[str, Any]) -> Score:
+    """accuracy: 1 when the reply states the target answer (first mention; see answers.py), for turns that have one."""
+    if target.get("answer") is None:
+        return Score()
+    return Score({"accuracy": float(is_correct(Answer.from_json(target["answer"]), reply))})
+
+
+@register_scorer("instructions")
+def instruction_scorer(reply: str, target: dict[str, Any]) -> Score:
+    """pif = followed / active instructions (MMMT-IF); prompt_strict / prompt_loose = all followed (IFEval);
+    n_instructions and n_followed_* for IFEval's instruction-level (micro) accuracy."""
     instructions = target.get("instructions") or []
-    if instructions:
-        strict = [verify(iid, kw, reply) for iid, kw in instructions]
-        loose = [verify(iid, kw, reply, loose=True) for iid, kw in instructions]
-        n = len(instructions)
-        scores.update(
-            pif=sum(strict) / n,
-            prompt_strict=float(all(strict)),
-            prompt_loose=float(all(loose)),
-            n_instructions=float(n),
-            n_followed_strict=float(sum(strict)),
-            n_followed_loose=float(sum(loose)),
-        )
-        details["strict"] = {iid: ok for (iid, _), ok in zip(instructions, strict)}
-        details["loose"] = {iid: ok for (iid, _), ok in zip(instructions, loose)}
-    parts = [scores[k] for k in ("accuracy", "pif") if k in scores]
-    scores["reward"] = sum(parts) / len(parts) if parts else 0.0
-    error = None if reply.strip() else "empty reply"
-    return TurnResult(scores=scores, target=target, error=error, details=details)
+    if not instructions:
+        return Score()
+    strict = [verify(iid, kw, reply) for iid, kw in instructions]
+    loose = [verify(iid, kw, reply, loose=True) for iid, kw in instructions]
+    n = len(instructions)
+    values = {"pif": sum(strict) / n, "prompt_strict": float(all(strict)), "prompt_loose": float(all(loose)),
+              "n_instructions": float(n), "n_followed_strict": float(sum(strict)), "n_followed_loose": float(sum(loose))}
+    details = {"strict": {iid: ok for (iid, _), ok in zip(instructions, strict)},
+               "loose": {iid: ok for (iid, _), ok in zip(instructions, loose)}}
+    return Score(values, details)
+
+
+def score_reply(reply: str, target: dict[str, Any], scorers: Sequence[str] = DIALOGUE_SCORERS) -> TurnResult:
+    """Every scorer's values, plus ``reward`` = the mean of accuracy and PIF where the turn has them."""
+    values: dict[str, float] = {}
+    details: dict[str, Any] = {}
+    for name in scorers:
+        score = SCORERS.get(name)(reply, target)
+        values.update(score.values)
+        details.update(score.details)
+    parts = [values[k] for k in ("accuracy", "pif") if k in values]
+    values["reward"] = sum(parts) / len(parts) if parts else 0.0
+    return TurnResult(scores=values, target=target, error=None if reply.strip() else "empty reply", details=details)

@@ -11,6 +11,7 @@ from mmturn.tasks.types import Reply, Request
 
 @register_model("oracle")
 class Oracle(Model):
+    concurrency = 1  # no latency to hide: one episode at a time keeps the working set small
     async def respond(self, request: Request) -> Reply:
         return Reply(text=request.privileged.get("oracle_reply", ""))
 
@@ -18,6 +19,8 @@ class Oracle(Model):
 @register_model("random")
 class RandomBaseline(Model):
     """Picks one of the env's candidate replies with a generator seeded by the request (reproducible)."""
+
+    concurrency = 1
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = int(seed)

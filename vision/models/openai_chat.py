@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import json
 import os
+import socket
 import sqlite3
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ from mmturn.tasks.types import Message, Reply, Request
 from mmturn.vision.models.images import data_uri
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]  # headers and body go out at once: no 40 ms Nagle / delayed-ACK stalls
 
 
 class RetryableError(Exception):
@@ -94,7 +96,8 @@ class OpenAIChat(Model):
             if key := os.environ.get(self._api_key_env):
                 headers["Authorization"] = f"Bearer {key}"
             limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
-            self._client = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=self.timeout, limits=limits)
+            transport = httpx.AsyncHTTPTransport(limits=limits, socket_options=NO_DELAY)
+            self._client = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=self.timeout, transport=transport)
         return self._client
 
     def _body(self, request: Request) -> dict[str, Any]:
