@@ -1,0 +1,1 @@
+"""Embodied families: GUI (Android-style screens) and navigation (MiniWorld, habitat-sim)."""
