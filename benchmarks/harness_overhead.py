@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -80,17 +81,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--episodes", type=int, default=20)
     parser.add_argument("--requests", type=int, default=256)
+    parser.add_argument("--pairs", type=int, default=6)
     args = parser.parse_args()
     raw_loop(2), runner_time(2)  # warm-up: imports, fonts, tokenizer tables
-    raw, harness = [], []
-    for _ in range(3):  # interleaved, best of three each
-        raw.append(raw_loop(args.episodes))
-        harness.append(runner_time(args.episodes))
-    raw, harness = min(raw), min(harness)
-    print(f"mmmt-if, {args.episodes} episodes x 20 turns, oracle model")
-    print(f"  raw reset/step loop : {raw:.3f} s")
-    print(f"  mmturn runner       : {harness:.3f} s")
-    print(f"  ratio runner / raw  : {harness / raw:.3f}   (goal <= 1.10)")
+    pairs = []
+    for k in range(args.pairs):  # alternating order (ABBA...), so drift on a shared machine cancels out
+        first, second = (raw_loop, runner_time) if k % 2 == 0 else (runner_time, raw_loop)
+        a, b = first(args.episodes), second(args.episodes)
+        pairs.append((a, b) if k % 2 == 0 else (b, a))
+    ratios = sorted(run / raw for raw, run in pairs)
+    print(f"mmmt-if, {args.episodes} episodes x 20 turns, oracle model, {args.pairs} alternating pairs")
+    print(f"  raw reset/step loop : median {statistics.median(r for r, _ in pairs):.3f} s")
+    print(f"  mmturn runner       : median {statistics.median(r for _, r in pairs):.3f} s (logs and PNG images written)")
+    print(f"  ratio runner / raw  : {statistics.median(ratios):.3f}   (median of pairs; range {ratios[0]:.3f}..{ratios[-1]:.3f}; goal <= 1.10)")
     elapsed, ideal = server_ratio(args.requests, 32, 0.2)
     print(f"{args.requests} requests, max_connections=32, server latency 200 ms")
     print(f"  wall {elapsed:.3f} s, ideal {ideal:.3f} s")

@@ -1,7 +1,7 @@
 """The run directory: append-only per-turn sample logs, content-addressed images, atomic result files.
 
 Layout: ``samples/<task>.jsonl`` (one flushed JSON line per turn, and one per finished episode),
-``images/<sha>.webp`` (each image once, lossless), ``results.json`` and ``report.html`` (written atomically).
+``images/<hash>.png`` (each image once), ``results.json`` and ``report.html`` (written atomically).
 """
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable
 
-from PIL import Image
-
+from mmturn.tasks.imaging import png_bytes
 from mmturn.tasks.types import Part
 
 log = logging.getLogger("mmturn")
@@ -79,17 +78,17 @@ class RunDir:
         return self.root / "samples" / f"{task}.jsonl"
 
     def image_path(self, digest: str) -> Path:
-        return self.root / "images" / f"{digest}.webp"
+        return self.root / "images" / f"{digest}.png"
 
     def _write_image(self, part: Part, path: Path) -> None:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".img.", suffix=".webp")
-        os.close(fd)
-        Image.fromarray(part.image).save(tmp, format="WEBP", lossless=True, method=0, quality=0)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".img.", suffix=".png")
+        with os.fdopen(fd, "wb") as f:
+            f.write(png_bytes(part.image))
         os.replace(tmp, path)
 
     def observation(self, parts: Iterable[Part]) -> tuple[list[dict[str, str]], list[Future]]:
-        """A turn's parts as log entries (text inline, images by content hash, each stored once, as
-        lossless WebP written on a background thread) and the pending image writes."""
+        """A turn's parts as log entries (text inline, images by content hash, each stored once as a
+        PNG written on a background thread) and the pending image writes."""
         entries, pending = [], []
         for p in parts:
             if p.kind == "text":

@@ -1,13 +1,13 @@
-"""The one image encoder of model adapters: an image part as PNG base64 (for APIs) or PIL (for HF
-processors), memoised by content hash so a dialogue's history never re-encodes an image."""
+"""Images for model adapters: a part as a PNG data URI (for APIs; memoised by content hash so a
+dialogue's history never re-encodes an image) or a PIL image (for HF processors)."""
 from __future__ import annotations
 
 import base64
 import functools
-import io
 
 from PIL import Image
 
+from mmturn.tasks.imaging import png_bytes
 from mmturn.tasks.types import Part
 
 _CACHE_SIZE = 256
@@ -15,9 +15,7 @@ _CACHE_SIZE = 256
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
 def _png_b64(digest: str, part: Part) -> str:
-    buf = io.BytesIO()
-    Image.fromarray(part.image).save(buf, format="PNG", compress_level=1)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return base64.b64encode(png_bytes(part.image)).decode("ascii")
 
 
 def data_uri(part: Part) -> str:
