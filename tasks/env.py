@@ -13,9 +13,10 @@ from abc import abstractmethod
 from typing import Any, ClassVar
 
 import gymnasium as gym
+import numpy as np
 from gymnasium import spaces
 
-from mmturn.tasks.spaces import Interleaved, ReplyText
+from mmturn.tasks.spaces import Interleaved, UnicodeText
 from mmturn.tasks.types import Action, Episode, TurnResult
 
 
@@ -23,6 +24,14 @@ def episode_seed(run_seed: int, task: str, index: int) -> int:
     """Seed of one episode, derived from (run seed, task, episode index): adding episodes reshuffles none."""
     digest = hashlib.sha256(f"{run_seed}\x1f{task}\x1f{index}".encode()).digest()
     return int.from_bytes(digest[:8], "big") >> 1  # a non-negative int64
+
+
+def _blank(space: spaces.Space) -> Any:
+    if isinstance(space, UnicodeText):
+        return ""
+    if isinstance(space, spaces.Box):
+        return np.zeros(space.shape, space.dtype)
+    raise TypeError(f"no blank value for a {type(space).__name__} observation field")
 
 
 class MultiTurnEnv(gym.Env[dict, str]):
@@ -34,7 +43,7 @@ class MultiTurnEnv(gym.Env[dict, str]):
 
     def __init__(self) -> None:
         self.observation_space = spaces.Dict({"parts": Interleaved(), **self.extra_spaces})
-        self.action_space = ReplyText()
+        self.action_space = UnicodeText()
         self.turn_index = 0
 
     @abstractmethod
@@ -49,6 +58,10 @@ class MultiTurnEnv(gym.Env[dict, str]):
         """The family's reading of a reply (a click, a move...); must not raise: a reply that does not
         parse is an Action with ``error`` set, scored as a failed turn. Dialogue replies are text."""
         return Action(text)
+
+    def empty_observation(self) -> dict:
+        """The observation after the last turn: an empty user turn, family fields blank."""
+        return {"parts": (), **{k: _blank(space) for k, space in self.extra_spaces.items()}}
 
     def reward(self, result: TurnResult) -> float:
         """Reward of a turn: the family's headline per-turn score (0 when the turn failed)."""
@@ -77,9 +90,6 @@ class MultiTurnEnv(gym.Env[dict, str]):
         return info
 
 
-def empty_observation() -> dict:
-    """The observation after the last turn: an empty user turn."""
-    return {"parts": ()}
 
 
 class DialogueEnv(MultiTurnEnv):
@@ -108,9 +118,9 @@ class DialogueEnv(MultiTurnEnv):
     def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
         turns = self.episode.turns
         if self.turn_index >= len(turns):  # stepping a finished episode: nothing left to score
-            return TurnResult({}, {}, error="episode already finished"), empty_observation(), True, False, {}
+            return TurnResult({}, {}, error="episode already finished"), self.empty_observation(), True, False, {}
         result = self.score(action.text, turns[self.turn_index].target)
         nxt = self.turn_index + 1
         if nxt >= len(turns):
-            return result, empty_observation(), True, False, {}
+            return result, self.empty_observation(), True, False, {}
         return result, self._observation(nxt), False, False, self.privileged(nxt)

@@ -18,6 +18,8 @@ BUILTIN_MODULES = (
     "mmturn.vision.models.hf",
     "mmturn.vision.dialogue.baselines",
     "mmturn.vision.dialogue.tasks",
+    "mmturn.embodied.gui.tasks",
+    "mmturn.embodied.gui.ocr_agent",
 )
 
 

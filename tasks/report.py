@@ -12,12 +12,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
 
 from mmturn.tasks.logs import RunDir, finished_episodes, write_atomic  # noqa: E402
 from mmturn.tasks.results import load_results  # noqa: E402
 
 TRANSCRIPTS_PER_RUN = 3
+THUMBNAIL = 320
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("mmturn.tasks", "templates"), autoescape=True)
 
 
@@ -39,18 +40,25 @@ def _png_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def _thumbnail(path: Path, cache: dict[Path, str]) -> str:
-    if path not in cache:
+def _thumbnail(path: Path, cache: dict[tuple, str], point: list[float] | None = None) -> str:
+    """A JPEG data URI of an image file, at most 320 px; with ``point`` (a predicted click, in the
+    image's pixels) drawn as a red ring."""
+    key = (path, tuple(point) if point else None)
+    if key not in cache:
         try:
             with Image.open(path) as img:
                 img = img.convert("RGB")
-                img.thumbnail((256, 256))
+                scale = min(1.0, THUMBNAIL / max(img.size))
+                img.thumbnail((THUMBNAIL, THUMBNAIL))
+                if point:
+                    x, y, r = point[0] * scale, point[1] * scale, 7
+                    ImageDraw.Draw(img).ellipse([x - r, y - r, x + r, y + r], outline=(230, 20, 20), width=3)
                 buf = io.BytesIO()
                 img.save(buf, format="JPEG", quality=80)
-            cache[path] = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+            cache[key] = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
         except OSError:
-            cache[path] = ""
-    return cache[path]
+            cache[key] = ""
+    return cache[key]
 
 
 def _fmt(value: Any) -> str:
@@ -74,13 +82,15 @@ def _curve_plots(task: str, runs: list[tuple[str, dict]]) -> list[dict[str, str]
     return plots
 
 
-def _transcripts(run: Path, label: str, task: str, thumbs: dict[Path, str]) -> list[dict[str, Any]]:
+def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> list[dict[str, Any]]:
     run_dir = RunDir(run)
     out = []
     for (index, repeat), turns in list(finished_episodes(run_dir.read(task)).items())[:TRANSCRIPTS_PER_RUN]:
         shown = []
         for t in turns:
-            parts = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs)} if "image" in p else {"text": p.get("text", "")} for p in t["observation"]]
+            point = (t.get("details") or {}).get("point")
+            parts = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, point)} if "image" in p
+                     else {"text": p.get("text", "")} for p in t["observation"]]
             shown.append({"turn": t["turn"] + 1, "parts": parts, "reply": t["reply"], "error": t.get("error") or t.get("model_error"),
                           "scores": [(k, _fmt(v)) for k, v in t["scores"].items()]})
         rewards = [t["reward"] for t in turns]
@@ -93,7 +103,7 @@ def write_report(root: Path) -> Path:
     runs = [(p, load_results(p)) for p in find_runs(root)]
     labelled = [(res["config"]["model"] if len(runs) == 1 or p == root else p.name, res) for p, res in runs]
     task_names = sorted({t for _, res in runs for t in res["results"]})
-    thumbs: dict[Path, str] = {}
+    thumbs: dict[tuple, str] = {}
     tasks = []
     for task in task_names:
         metric_names = sorted({m for _, res in runs for m in res["results"].get(task, {})})

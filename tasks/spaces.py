@@ -21,8 +21,9 @@ def _random_text(rng: np.random.Generator, max_length: int) -> str:
     return "".join(map(chr, codes.tolist()))
 
 
-class ReplyText(spaces.Space[str]):
-    """The action space: any unicode string (the model's reply), up to max_length characters."""
+class UnicodeText(spaces.Space[str]):
+    """Any unicode string up to max_length characters: the action space (the model's reply), and
+    text fields of observations (e.g. an accessibility tree as JSON)."""
 
     def __init__(self, max_length: int = 1_000_000, seed: int | None = None):
         self.max_length = max_length
@@ -39,10 +40,10 @@ class ReplyText(spaces.Space[str]):
         return isinstance(x, str) and len(x) <= self.max_length
 
     def __repr__(self) -> str:
-        return f"ReplyText(max_length={self.max_length})"
+        return f"UnicodeText(max_length={self.max_length})"
 
     def __eq__(self, other: Any) -> bool:
-        return isinstance(other, ReplyText) and other.max_length == self.max_length
+        return isinstance(other, UnicodeText) and other.max_length == self.max_length
 
 
 class Interleaved(spaces.Space[tuple]):

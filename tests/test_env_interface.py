@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from mmturn.tasks.env import episode_seed
 from mmturn.tasks.registry import ENVS
-from mmturn.tasks.spaces import Interleaved, ReplyText
+from mmturn.tasks.spaces import Interleaved, UnicodeText
 from mmturn.tasks.types import Part
 
 
@@ -72,7 +72,7 @@ def test_interleaved_space_really_checks():
     assert not space.contains((Part("image", image=np.zeros((0, 5, 3), np.uint8)),))
     space.seed(0)
     assert all(space.contains(space.sample()) for _ in range(20))
-    text = ReplyText(max_length=10)
+    text = UnicodeText(max_length=10)
     assert text.contains("héllo 🙂") and not text.contains("x" * 11) and not text.contains(b"bytes")
 
 

@@ -67,3 +67,19 @@ def test_report_of_one_run_folder(tmp_path):
     html = (out / "report.html").read_text()
     assert "<h2>mmmt-if</h2>" in html and "data:image/jpeg;base64," in html
     assert json.loads((out / "results.json").read_text())["results"]["mmmt-if"]["pif"] == 1.0
+
+
+def test_report_draws_the_predicted_click_on_gui_screenshots(tmp_path):
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    out = tmp_path / "gui"
+    assert main(["run", "--no-progress", "--tasks", "gui-grounding", "--model", "oracle", "--limit", "1", "--output-dir", str(out)]) == 0
+    html = (out / "report.html").read_text()
+    uri = html.split('class="obs"', 1)[1].split('src="', 1)[1].split('"', 1)[0]
+    thumb = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")).astype(int)
+    red = (thumb[:, :, 0] > 180) & (thumb[:, :, 1] < 90) & (thumb[:, :, 2] < 90)
+    assert red.sum() > 20  # the oracle's click, drawn as a red ring

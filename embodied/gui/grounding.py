@@ -1,0 +1,146 @@
+"""GUI grounding (ScreenSpot style): each turn shows a screen and names one element; the reply is a
+click point, correct when it falls inside the element's bounds (edges included). Synthetic screens
+from the eight apps, and users' ScreenSpot / ScreenSpot-Pro annotation files."""
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from mmturn.assets import ASSETS
+from mmturn.embodied.gui.actions import COORDS, coordinate_hint, from_pixels, parse_action, point_in_box
+from mmturn.embodied.gui.apps import APPS
+from mmturn.embodied.gui.render import THEMES, render
+from mmturn.embodied.gui.views import accessibility_tree
+from mmturn.tasks.datasets import DatasetError, load_image, read_json, require, resolve_inside
+from mmturn.tasks.env import DialogueEnv
+from mmturn.tasks.registry import register_env
+from mmturn.tasks.spaces import UnicodeText
+from mmturn.tasks.types import Episode, Part, Turn, TurnResult
+
+CLICK_TYPES = ("click", "double_tap", "long_press")
+
+
+def prompt(instruction: str, coords: str, width: int, height: int) -> str:
+    return (f"Instruction: {instruction}.\nWhere should I click? Reply with one JSON action such as "
+            f'{{"action_type": "click", "x": ..., "y": ...}}, with {coordinate_hint(coords, width, height)}.')
+
+
+def grounding_turn(image, instruction: str, bbox: list[float], kind: str, source: dict[str, Any], coords: str, rng) -> Turn:
+    """One turn: the screenshot, the instruction, the target box; the oracle clicks the box centre."""
+    height, width = image.shape[:2]
+    cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+    target = {"bbox": [float(v) for v in bbox], "type": kind, "coords": coords, "width": width, "height": height,
+              "instruction": instruction, **source}
+    ox, oy = from_pixels(cx, cy, coords, width, height)
+    random_points = [from_pixels(float(rng.uniform(0, width)), float(rng.uniform(0, height)), coords, width, height) for _ in range(8)]
+    privileged = {"oracle_reply": json.dumps({"action_type": "click", "x": ox, "y": oy}),
+                  "candidates": [json.dumps({"action_type": "click", "x": x, "y": y}) for x, y in random_points],
+                  "random_template": "{}"}
+    return Turn((Part.of_image(image), Part.of_text(prompt(instruction, coords, width, height))), target, privileged)
+
+
+def score_click(reply: str, target: dict[str, Any]) -> TurnResult:
+    """accuracy = 1 when the reply's click point lies in the target box; an unparseable reply is wrong."""
+    action = parse_action(reply, target["coords"], target["width"], target["height"])
+    hit = action.kind in CLICK_TYPES and point_in_box(action.args["x"], action.args["y"], target["bbox"])
+    details = {"point": [action.args["x"], action.args["y"]] if "x" in action.args else None, "action": action.kind}
+    return TurnResult({"accuracy": float(hit), "reward": float(hit)}, target, error=action.error, details=details)
+
+
+class _Grounding(DialogueEnv):
+    def score(self, reply: str, target: dict[str, Any]) -> TurnResult:
+        return score_click(reply, target)
+
+    def privileged(self, turn_index: int) -> dict[str, Any]:
+        return self.episode.turns[turn_index].privileged
+
+
+@register_env("GuiGrounding-v0")
+class GuiGroundingEnv(_Grounding):
+    """``turns`` screens from the eight apps (light or dark theme, scrolled lists), one target each.
+    The observation also carries the screen's accessibility tree (JSON) for text-only agents."""
+
+    extra_spaces = {"a11y": UnicodeText()}
+
+    def __init__(self, turns: int = 5, width: int = 1080, height: int = 2400, coords: str = "pixel",
+                 apps: tuple[str, ...] | None = None, themes: tuple[str, ...] = tuple(THEMES)) -> None:
+        super().__init__()
+        if coords not in COORDS:
+            raise ValueError(f"coords must be one of {', '.join(COORDS)}, got {coords!r}")
+        self.turns, self.width, self.height, self.coords = int(turns), int(width), int(height), coords
+        self.apps, self.themes = tuple(apps or APPS), tuple(themes)
+        self.trees: list[str] = []
+
+    def make_episode(self, options: dict[str, Any]) -> Episode:
+        rng = self.np_random
+        turns, self.trees = [], []
+        for _ in range(self.turns):
+            app = self.apps[int(rng.integers(len(self.apps)))]
+            theme = self.themes[int(rng.integers(len(self.themes)))]
+            screen = APPS[app](rng, self.width, self.height)
+            target = screen.targets[int(rng.integers(len(screen.targets)))]
+            image = render(screen.root, theme)
+            turns.append(grounding_turn(image, target.instruction, list(target.view.bounds), target.kind,
+                                        {"app": app, "theme": theme}, self.coords, rng))
+            self.trees.append(json.dumps(accessibility_tree(screen.root)))
+        return Episode("", turns)
+
+    def _observation(self, index: int) -> dict:
+        return {**super()._observation(index), "a11y": self.trees[index]}
+
+
+@register_env("GuiGroundingDataset-v0")
+class ScreenSpotEnv(_Grounding):
+    """A user's ScreenSpot (``format="screenspot"``: ``bbox`` = [x, y, w, h] pixels, ``data_type``,
+    ``data_source``) or ScreenSpot-Pro (``format="screenspot-pro"``: ``bbox`` = [x1, y1, x2, y2]
+    pixels, ``ui_type``, ``platform``, ``application``, ``group``) annotation file; one sample an episode."""
+
+    def __init__(self, path: str, format: str = "screenspot", image_root: str | None = None, coords: str = "pixel") -> None:
+        super().__init__()
+        if format not in ("screenspot", "screenspot-pro"):
+            raise ValueError(f"format must be 'screenspot' or 'screenspot-pro', got {format!r}")
+        if coords not in COORDS:
+            raise ValueError(f"coords must be one of {', '.join(COORDS)}, got {coords!r}")
+        self.path, self.format, self.coords = Path(path), format, coords
+        self.root = Path(image_root) if image_root else self.path.parent
+
+    @staticmethod
+    def example_kwargs() -> dict[str, Any]:
+        return {"path": str(ASSETS / "samples" / "screenspot" / "screenspot_mobile.json")}
+
+    @cached_property
+    def samples(self) -> list[dict[str, Any]]:
+        data = read_json(self.path)
+        if not isinstance(data, list) or not data:
+            raise DatasetError(self.path, None, None, "expected a non-empty JSON list of samples")
+        out = []
+        for k, item in enumerate(data):
+            where = f"[{k}]"
+            if not isinstance(item, dict):
+                raise DatasetError(self.path, None, where, "a sample must be an object")
+            bbox = require(item, "bbox", list, self.path, None)
+            if len(bbox) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bbox):
+                raise DatasetError(self.path, None, f"{where}.bbox", "must be four numbers")
+            x, y, a, b = (float(v) for v in bbox)
+            box = [x, y, x + a, y + b] if self.format == "screenspot" else [x, y, a, b]
+            if box[2] < box[0] or box[3] < box[1]:
+                raise DatasetError(self.path, None, f"{where}.bbox", f"an empty box {bbox}")
+            image = require(item, "img_filename", str, self.path, None)
+            resolve_inside(self.root, image, self.path, None, f"{where}.img_filename")
+            kind = item.get("data_type", item.get("ui_type", "text"))
+            source = {k: item[k] for k in ("data_source", "platform", "application", "group") if isinstance(item.get(k), str)}
+            out.append({"image": image, "bbox": box, "instruction": require(item, "instruction", str, self.path, None),
+                        "type": kind if kind in ("text", "icon") else "text", "source": {"app": source.get("application") or source.get("data_source", ""), **source}})
+        return out
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def make_episode(self, options: dict[str, Any]) -> Episode:
+        index = options.get("index")
+        index = int(self.np_random.integers(len(self.samples))) if index is None else int(index) % len(self.samples)
+        s = self.samples[index]
+        image = load_image(self.root, s["image"], self.path, None, f"[{index}].img_filename")
+        return Episode(str(index), [grounding_turn(image, s["instruction"], s["bbox"], s["type"], s["source"], self.coords, self.np_random)])
