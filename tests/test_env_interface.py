@@ -84,15 +84,25 @@ def test_observation_and_privileged_info_are_apart():
     assert oracle and all(oracle not in p.text for p in obs["parts"] if p.kind == "text")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(replies=st.lists(st.text(max_size=300), min_size=1, max_size=4), seed=st.integers(0, 2**32 - 1))
-def test_garbage_replies_never_raise_and_scores_stay_in_range(replies, seed):
-    env = gym.make("mmturn/ImageDialogue-v0", num_turns=4).unwrapped
+REPLIES = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(['{"action_type": "click", "x": NaN, "y": 1}', '{"action_type": "click", "x": -1e308, "y": 5}', "{" * 50,
+                     '{"answer": [1, 2]}', '{"action_type": "status"}', "<script>alert(1)</script>", "\x00\x1b[31m", "٣٤ 🙂 五"]),
+    st.builds(lambda x, y: f'{{"action_type": "click", "x": {x}, "y": {y}}}', st.floats(allow_nan=True), st.floats(allow_nan=True)),
+)
+
+
+@pytest.mark.parametrize("env_id", ENVS.names())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(replies=st.lists(REPLIES, min_size=1, max_size=4), seed=st.integers(0, 2**32 - 1))
+def test_garbage_replies_never_raise_and_scores_stay_in_range(env_id, replies, seed):
+    env = make(env_id).unwrapped
     env.reset(seed=seed)
     for reply in replies:
         obs, reward, term, trunc, info = env.step(reply)
         assert 0.0 <= reward <= 1.0
         assert all(0.0 <= v <= 1.0 for k, v in info["scores"].items() if not k.startswith("n_"))
+        assert env.observation_space.contains(obs)
         if term:
             break
 

@@ -54,3 +54,14 @@ def test_concurrent_requests_are_batched_with_the_same_answers(tiny_qwen):
     alone = [asyncio.run(go([r]))[0] for r in requests]
     assert [r.text for r in batched] == [r.text for r in alone]
     assert [r.input_tokens for r in batched] == [r.input_tokens for r in alone]
+
+
+@pytest.mark.slow
+def test_tiny_vlm_runs_gui_grounding(tiny_qwen, tmp_path):
+    out = tmp_path / "gui"
+    code = main(["run", "--no-progress", "--no-report", "--tasks", "gui-grounding", "--model", "hf", "--limit", "1",
+                 "--task-args", "coords=norm1000", "--model-args", f"pretrained={tiny_qwen},max_new_tokens=12", "--output-dir", str(out)])
+    assert code == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["counts"]["gui-grounding"] == {"episodes": 1, "turns": 5, "errors": 0}
+    assert 0.0 <= res["results"]["gui-grounding"]["accuracy"] <= 1.0

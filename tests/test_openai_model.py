@@ -180,3 +180,13 @@ def test_real_transformers_serve_runs_a_full_dialogue_and_matches_local_hf(serve
     (a,) = ask(local, req)
     (b,) = ask(served, req)
     assert a.text == b.text and a.input_tokens == b.input_tokens  # the same weights answer the same through both paths
+
+
+def test_openai_model_runs_gui_grounding_with_screenshots(tmp_path):
+    out = tmp_path / "gui"
+    with FakeOpenAIServer() as server:
+        code = main(["run", "--no-progress", "--no-report", "--tasks", "gui-grounding", "--model", "openai", "--limit", "1",
+                     "--model-args", f"model=fake,base_url={server.base_url},cache=none", "--output-dir", str(out)])
+        first = server.state.requests[0]["messages"][0]["content"]
+    assert code == 0 and [c["type"] for c in first] == ["image_url", "text"]
+    assert json.loads((out / "results.json").read_text())["counts"]["gui-grounding"]["turns"] == 5
