@@ -108,6 +108,12 @@ class DialogueEnv(MultiTurnEnv):
     def privileged(self, turn_index: int) -> dict[str, Any]:
         """What a scripted baseline may know before answering turn ``turn_index``."""
 
+    def record_index(self, options: dict[str, Any], size: int) -> int:
+        """Which dataset record an episode plays: ``options["index"]`` (the runner's episode index,
+        wrapped), else one drawn from ``np_random`` (as the env checker resets)."""
+        index = options.get("index")
+        return int(self.np_random.integers(size)) if index is None else int(index) % size
+
     def _observation(self, index: int) -> dict:
         return {"parts": tuple(self.episode.turns[index].parts)}
 

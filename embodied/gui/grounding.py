@@ -139,8 +139,7 @@ class ScreenSpotEnv(_Grounding):
         return len(self.samples)
 
     def make_episode(self, options: dict[str, Any]) -> Episode:
-        index = options.get("index")
-        index = int(self.np_random.integers(len(self.samples))) if index is None else int(index) % len(self.samples)
+        index = self.record_index(options, len(self.samples))
         s = self.samples[index]
         image = load_image(self.root, s["image"], self.path, None, f"[{index}].img_filename")
         return Episode(str(index), [grounding_turn(image, s["instruction"], s["bbox"], s["type"], s["source"], self.coords, self.np_random)])

@@ -75,9 +75,7 @@ class DialogueDatasetEnv(_ImageDialogue):
         return len(self.specs)
 
     def make_episode(self, options: dict[str, Any]) -> Episode:
-        index = options.get("index")
-        index = int(self.np_random.integers(len(self.specs))) if index is None else int(index) % len(self.specs)
-        spec = self.specs[index]
+        spec = self.specs[self.record_index(options, len(self.specs))]
         active: list = []
         turns = []
         for k, t in enumerate(spec.turns):
