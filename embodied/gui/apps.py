@@ -1,152 +1,268 @@
-"""Eight Android-style apps whose main screens are built from seeded content: settings, contacts,
-messages, calendar, clock, notes, files and a shopping list. Each screen names its groundable
-elements with ScreenSpot-style instructions (by text, by icon meaning, or by function)."""
+"""Eight Android-style apps as deterministic state machines: settings, contacts, messages, calendar,
+clock, notes, files and a shopping list. Each app's state is seeded; ``build`` lays out the current
+page and registers what each element does, so screens, accessibility trees and clicks agree."""
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mmturn.embodied.gui.views import ScreenBuilder, View
+from mmturn.embodied.gui.views import ScreenBuilder
+
+if TYPE_CHECKING:
+    from mmturn.embodied.gui.device import Device, Page
 
 FIRST = ("Ana", "Bob", "Chen", "Dara", "Elif", "Femi", "Gus", "Hana", "Ivan", "Jo", "Kai", "Lena", "Mo", "Nia", "Omar", "Pia")
 LAST = ("Ruiz", "Smith", "Wang", "Okafor", "Yilmaz", "Costa", "Novak", "Sato", "Berg", "Khan")
-GROCERIES = ("Milk", "Eggs", "Bread", "Apples", "Coffee", "Rice", "Tomatoes", "Cheese", "Butter", "Pasta", "Lemons", "Yogurt")
-NOTES = ("Meeting notes", "Gift ideas", "Packing list", "Recipe: soup", "Book list", "Workout plan", "Trip budget", "Passwords hint")
-FILES = ("Documents", "Downloads", "Pictures", "Music", "report.pdf", "photo_0412.jpg", "budget.xlsx", "notes.txt", "slides.pptx")
-EVENTS = ("Dentist", "Team sync", "Lunch with Ana", "Gym", "Project review", "Call Mom", "Yoga", "Flight to Rome")
+GROCERIES = ("Milk", "Eggs", "Bread", "Apples", "Coffee", "Rice", "Tomatoes", "Cheese", "Butter", "Pasta", "Lemons", "Yogurt", "Honey", "Oats")
+NOTE_TITLES = ("Meeting notes", "Gift ideas", "Packing list", "Recipe soup", "Book list", "Workout plan", "Trip budget", "Garden plan")
+FILE_NAMES = ("report.pdf", "photo_0412.jpg", "budget.xlsx", "notes.txt", "slides.pptx", "invoice.pdf", "song.mp3", "thesis.pdf", "scan.pdf", "map.png")
+EVENTS = ("Dentist", "Team sync", "Lunch with Ana", "Gym", "Project review", "Call Mom", "Yoga", "Flight to Rome", "Book club")
+TOGGLES = ("Wi-Fi", "Bluetooth", "Airplane mode", "Dark theme", "Do not disturb")
+SETTING_PAGES = ("Display", "Battery", "Sound & vibration", "Storage", "Location", "Security", "Apps", "Notifications", "About phone")
 
 
-@dataclass
-class Target:
-    """A groundable element: the view and the instruction that names it."""
-
-    view: View
-    instruction: str
-    kind: str  # "text" or "icon" (ScreenSpot's data_type)
-
-
-@dataclass
-class Screen:
-    app: str
-    root: View
-    targets: list[Target]
-
-
-def _name(rng: np.random.Generator) -> str:
+def person(rng: np.random.Generator) -> str:
     return f"{FIRST[int(rng.integers(len(FIRST)))]} {LAST[int(rng.integers(len(LAST)))]}"
 
 
-def _time(rng: np.random.Generator) -> str:
+def clock_time(rng: np.random.Generator) -> str:
     return f"{int(rng.integers(6, 22))}:{int(rng.integers(0, 12)) * 5:02d}"
 
 
-def _screen(app: str, package: str, title: str, rows: list[dict], rng: np.random.Generator, width: int, height: int,
-            actions: list[tuple[str, str]] = (), fab: tuple[str, str] | None = None, tabs: list[str] | None = None,
-            field: str | None = None) -> tuple[ScreenBuilder, View, int]:
-    b = ScreenBuilder(width, height, package)
-    b.status_bar(_time(rng))
-    b.app_bar(title, list(actions))
-    if tabs:
-        b.tabs(tabs, 0)
-    if field:
-        b.text_field(field, name="search_src_text" if "Search" in field else "add_item")
-    bottom = b.nav_bar()
-    scroll = int(rng.integers(0, max(1, len(rows) // 3)))
-    container, _ = b.list(rows, bottom, scroll=scroll)
-    fab_view = b.fab(*fab, bottom=bottom) if fab else None
-    return b, fab_view, scroll
+def _pick(rng: np.random.Generator, pool: tuple, k: int) -> list[str]:
+    return [str(pool[i]) for i in rng.choice(len(pool), size=min(k, len(pool)), replace=False)]
 
 
-def _targets_from(root: View, icons: dict[str, str], fab_view: View | None, fab_instruction: str | None) -> list[Target]:
-    targets = []
-    for v in root.walk():
-        if v.kind == "list_item":
-            targets.append(Target(v, f"Open '{v.text}'", "text"))
-        elif v.kind in ("switch", "checkbox"):
-            targets.append(Target(v, f"Toggle the {v.kind} for '{v.desc}'", "icon"))
-        elif v.kind == "tab":
-            targets.append(Target(v, f"Go to the '{v.text}' tab", "text"))
-        elif v.kind == "icon_button" and v.icon in icons:
-            targets.append(Target(v, icons[v.icon], "icon"))
-        elif v.kind == "text_field":
-            targets.append(Target(v, f"Tap the text field '{v.desc}'", "text"))
-    if fab_view is not None and fab_instruction:
-        targets.append(Target(fab_view, fab_instruction, "icon"))
-    counts = Counter(t.instruction for t in targets)
-    return [t for t in targets if counts[t.instruction] == 1]  # an instruction must name one element
+class App:
+    name = title = package = icon = ""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.seed_state(rng)
+
+    def seed_state(self, rng: np.random.Generator) -> None:
+        raise NotImplementedError
+
+    def build(self, page: "Page", b: ScreenBuilder, dev: "Device") -> None:
+        raise NotImplementedError
+
+    def _frame(self, page: "Page", b: ScreenBuilder, dev: "Device", title: str | None = None, actions=(), back: bool = False) -> dict[str, Any]:
+        bar = b.app_bar(title or self.title, list(actions), back=back)
+        views = {v.icon: v for v in bar.children if v.kind == "icon_button"}
+        if "back" in views:
+            dev.on(views["back"], dev.back)
+        return views
+
+    def _rows(self, page: "Page", b: ScreenBuilder, dev: "Device", rows: list[dict], handlers: list, fab=None, fab_handler=None, bottom=None) -> None:
+        bottom = bottom if bottom is not None else dev.bottom(b)
+        container, shown = b.list(rows, bottom, scroll=page.scroll)
+        first = rows.index(next(r for r in rows if r["text"] == container.children[0].text)) if container.children else 0
+        page.scroll = first
+        for k, item in enumerate(container.children):
+            row_handler, widget_handler = handlers[first + k]
+            if row_handler:
+                dev.on(item, row_handler)
+            for child in item.children:
+                dev.on(child, widget_handler or row_handler)
+        if fab:
+            dev.on(b.fab(*fab, bottom=bottom), fab_handler)
+
+    def _form(self, page: "Page", b: ScreenBuilder, dev: "Device", title: str, fields: list[tuple[str, str]], save) -> None:
+        self._frame(page, b, dev, title, back=True)
+        for name, hint in fields:
+            dev.text_field(b, name, hint)
+
+        def submit() -> None:
+            values = {name: page.fields.get(name, "").strip() for name, _ in fields}
+            if all(values.values()):
+                save(values)
+                dev.close_page()
+
+        dev.on(b.buttons(["Save"])[0], submit)
+        dev.bottom(b)
 
 
-NAV_ICONS = {"nav_back": "Go back", "nav_home": "Go to the home screen", "nav_recent": "Show recent apps"}
+class Settings(App):
+    name, title, package, icon = "settings", "Settings", "com.android.settings", "settings"
+
+    def seed_state(self, rng):
+        self.toggles = {t: bool(rng.integers(2)) for t in TOGGLES}
+
+    def build(self, page, b, dev):
+        if page.name == "sub":
+            self._frame(page, b, dev, page.params["title"], back=True)
+            self._rows(page, b, dev, [{"text": f"{page.params['title']} options", "icon": "settings", "name": "info"}], [(None, None)])
+            return
+        self._frame(page, b, dev, actions=[("search", "Search settings")])
+        rows = [{"text": t, "widget": "switch", "checked": self.toggles[t], "icon": {"Wi-Fi": "wifi", "Bluetooth": "bluetooth"}.get(t, "settings"),
+                 "name": t.lower().replace(" ", "_").replace("-", "")} for t in TOGGLES]
+        rows += [{"text": p, "icon": "settings", "name": p.lower().split()[0]} for p in SETTING_PAGES]
+        flip = [(lambda t=t: self.toggles.__setitem__(t, not self.toggles[t]), None) for t in TOGGLES]
+        pages = [(lambda p=p: dev.open(self.name, "sub", title=p), None) for p in SETTING_PAGES]
+        self._rows(page, b, dev, rows, flip + pages)
 
 
-def settings(rng, width, height) -> Screen:
-    toggles = ("Wi-Fi", "Bluetooth", "Airplane mode", "Dark theme", "Do not disturb")
-    pages = ("Display", "Battery", "Sound & vibration", "Storage", "Location", "Security", "Apps", "Notifications", "About phone")
-    rows = [{"text": t, "widget": "switch", "checked": bool(rng.integers(2)), "icon": {"Wi-Fi": "wifi", "Bluetooth": "bluetooth"}.get(t, "settings"),
-             "name": t.lower().replace(" ", "_").replace("-", "")} for t in toggles]
-    rows += [{"text": p, "icon": "settings", "name": p.lower().split()[0]} for p in pages]
-    b, fab, _ = _screen("settings", "com.android.settings", "Settings", rows, rng, width, height, actions=[("search", "Search settings")])
-    return Screen("settings", b.root, _targets_from(b.root, {"search": "Search settings", **NAV_ICONS}, None, None))
+class Contacts(App):
+    name, title, package, icon = "contacts", "Contacts", "com.android.contacts", "person"
+
+    def seed_state(self, rng):
+        names = sorted({person(rng) for _ in range(12)})
+        self.people = {n: f"555-{int(rng.integers(1000, 9999))}" for n in names}
+
+    def build(self, page, b, dev):
+        if page.name == "new":
+            return self._form(page, b, dev, "Create contact", [("name", "Name"), ("phone", "Phone")],
+                              lambda v: self.people.__setitem__(v["name"], v["phone"]))
+        if page.name == "detail":
+            name = page.params["name"]
+            icons = self._frame(page, b, dev, name, actions=[("delete", "Delete contact")], back=True)
+            dev.on(icons["delete"], lambda: dev.confirm("Delete contact?", name, "Delete", lambda: (self.people.pop(name, None), dev.close_page())))
+            self._rows(page, b, dev, [{"text": self.people.get(name, ""), "subtitle": "Mobile", "icon": "person", "name": "phone"}], [(None, None)])
+            return
+        self._frame(page, b, dev, actions=[("search", "Search contacts")])
+        names = sorted(self.people)
+        rows = [{"text": n, "subtitle": self.people[n], "icon": "person", "name": "contact"} for n in names]
+        self._rows(page, b, dev, rows, [(lambda n=n: dev.open(self.name, "detail", name=n), None) for n in names],
+                   fab=("add", "Create contact"), fab_handler=lambda: dev.open(self.name, "new"))
 
 
-def contacts(rng, width, height) -> Screen:
-    names = sorted({_name(rng) for _ in range(14)})
-    rows = [{"text": n, "subtitle": f"555-{int(rng.integers(1000, 9999))}", "icon": "person", "name": "contact"} for n in names]
-    b, fab, _ = _screen("contacts", "com.android.contacts", "Contacts", rows, rng, width, height,
-                        actions=[("search", "Search contacts"), ("more", "More options")], fab=("add", "Create contact"))
-    return Screen("contacts", b.root, _targets_from(b.root, {"search": "Search contacts", "more": "Open more options", **NAV_ICONS}, fab, "Create a new contact"))
+class Messages(App):
+    name, title, package, icon = "messages", "Messages", "com.google.android.apps.messaging", "message"
+
+    def seed_state(self, rng):
+        names = sorted({person(rng) for _ in range(10)})
+        self.threads = {n: {"unread": int(rng.integers(0, 4)), "messages": [f"Message {k + 1} from {n.split()[0]}" for k in range(int(rng.integers(1, 4)))]}
+                        for n in names}
+
+    def build(self, page, b, dev):
+        if page.name == "thread":
+            name = page.params["name"]
+            thread = self.threads[name]
+            thread["unread"] = 0  # opening a conversation reads it
+            self._frame(page, b, dev, name, back=True)
+
+            def send() -> None:
+                text = page.fields.get("compose", "").strip()
+                if text:
+                    thread["messages"].append(f"Me: {text}")
+                    page.fields["compose"] = ""
+
+            dev.text_field(b, "compose", "Text message", submit=send)
+            dev.on(b.buttons(["Send"])[0], send)
+            self._rows(page, b, dev, [{"text": m, "icon": "message", "name": "message"} for m in thread["messages"]],
+                       [(None, None)] * len(thread["messages"]))
+            return
+        self._frame(page, b, dev, actions=[("search", "Search conversations")])
+        names = sorted(self.threads)
+        rows = [{"text": n, "subtitle": f"{self.threads[n]['unread']} unread", "icon": "message", "name": "conversation"} for n in names]
+        self._rows(page, b, dev, rows, [(lambda n=n: dev.open(self.name, "thread", name=n), None) for n in names])
 
 
-def messages(rng, width, height) -> Screen:
-    rows = [{"text": _name(rng), "subtitle": f"{int(rng.integers(0, 4))} unread · {_time(rng)}", "icon": "message", "name": "conversation"} for _ in range(12)]
-    b, fab, _ = _screen("messages", "com.google.android.apps.messaging", "Messages", rows, rng, width, height,
-                        actions=[("search", "Search conversations"), ("more", "More options")], fab=("message", "Start chat"))
-    return Screen("messages", b.root, _targets_from(b.root, {"search": "Search conversations", "more": "Open more options", **NAV_ICONS}, fab, "Start a new conversation"))
+class Calendar(App):
+    name, title, package, icon = "calendar", "Calendar", "com.google.android.calendar", "calendar"
+
+    def seed_state(self, rng):
+        self.events = {e: clock_time(rng) for e in _pick(rng, EVENTS, 6)}
+
+    def build(self, page, b, dev):
+        if page.name == "new":
+            return self._form(page, b, dev, "New event", [("title", "Title"), ("time", "Time (H:MM)")],
+                              lambda v: self.events.__setitem__(v["title"], v["time"]))
+        if page.name == "detail":
+            title = page.params["title"]
+            icons = self._frame(page, b, dev, title, actions=[("delete", "Delete event")], back=True)
+            dev.on(icons["delete"], lambda: dev.confirm("Delete event?", title, "Delete", lambda: (self.events.pop(title, None), dev.close_page())))
+            self._rows(page, b, dev, [{"text": self.events.get(title, ""), "subtitle": "Today", "icon": "clock", "name": "time"}], [(None, None)])
+            return
+        self._frame(page, b, dev, actions=[("search", "Search events")])
+        titles = sorted(self.events, key=lambda e: tuple(map(int, self.events[e].split(":"))))
+        rows = [{"text": e, "subtitle": self.events[e], "icon": "calendar", "name": "event"} for e in titles]
+        self._rows(page, b, dev, rows, [(lambda e=e: dev.open(self.name, "detail", title=e), None) for e in titles],
+                   fab=("add", "Create event"), fab_handler=lambda: dev.open(self.name, "new"))
 
 
-def calendar(rng, width, height) -> Screen:
-    rows = [{"text": e, "subtitle": f"{_time(rng)} · Day {int(rng.integers(1, 29))}", "icon": "calendar", "name": "event"}
-            for e in rng.permutation(EVENTS)]
-    b, fab, _ = _screen("calendar", "com.google.android.calendar", "Calendar", rows, rng, width, height,
-                        actions=[("search", "Search events"), ("calendar", "Jump to today")], fab=("add", "Create event"), tabs=["Day", "Week", "Month"])
-    return Screen("calendar", b.root, _targets_from(b.root, {"search": "Search events", "calendar": "Jump to today", **NAV_ICONS}, fab, "Create a new event"))
+class Clock(App):
+    name, title, package, icon = "clock", "Clock", "com.google.android.deskclock", "alarm"
+
+    def seed_state(self, rng):
+        self.alarms = {t: bool(rng.integers(2)) for t in sorted({clock_time(rng) for _ in range(6)}, key=lambda t: tuple(map(int, t.split(":"))))}
+
+    def build(self, page, b, dev):
+        if page.name == "new":
+            return self._form(page, b, dev, "New alarm", [("time", "Time (H:MM)")], lambda v: self.alarms.__setitem__(v["time"], True))
+        self._frame(page, b, dev)
+        times = sorted(self.alarms, key=lambda t: tuple(map(int, t.split(":"))) if t.replace(":", "").isdigit() else (99, 0))
+        rows = [{"text": t, "subtitle": "On" if self.alarms[t] else "Off", "icon": "alarm", "widget": "switch", "checked": self.alarms[t], "name": "alarm"}
+                for t in times]
+        flip = [(None, lambda t=t: self.alarms.__setitem__(t, not self.alarms[t])) for t in times]
+        self._rows(page, b, dev, rows, flip, fab=("add", "Add alarm"), fab_handler=lambda: dev.open(self.name, "new"))
 
 
-def clock(rng, width, height) -> Screen:
-    times = sorted({_time(rng) for _ in range(8)}, key=lambda t: tuple(map(int, t.split(":"))))
-    rows = [{"text": t, "subtitle": ("Every day", "Weekdays", "Once")[int(rng.integers(3))], "icon": "alarm", "widget": "switch",
-             "checked": bool(rng.integers(2)), "name": "alarm"} for t in times]
-    b, fab, _ = _screen("clock", "com.google.android.deskclock", "Clock", rows, rng, width, height,
-                        actions=[("more", "More options")], fab=("add", "Add alarm"), tabs=["Alarm", "Clock", "Timer", "Stopwatch"])
-    return Screen("clock", b.root, _targets_from(b.root, {"more": "Open more options", **NAV_ICONS}, fab, "Add a new alarm"))
+class Notes(App):
+    name, title, package, icon = "notes", "Notes", "com.simplemobiletools.notes", "note"
+
+    def seed_state(self, rng):
+        self.notes = {t: f"{t} body" for t in _pick(rng, NOTE_TITLES, 5)}
+
+    def build(self, page, b, dev):
+        if page.name == "new":
+            return self._form(page, b, dev, "New note", [("title", "Title"), ("body", "Note")], lambda v: self.notes.__setitem__(v["title"], v["body"]))
+        if page.name == "detail":
+            title = page.params["title"]
+            icons = self._frame(page, b, dev, title, actions=[("delete", "Delete note")], back=True)
+            dev.on(icons["delete"], lambda: dev.confirm("Delete note?", title, "Delete", lambda: (self.notes.pop(title, None), dev.close_page())))
+            self._rows(page, b, dev, [{"text": self.notes.get(title, ""), "icon": "note", "name": "body"}], [(None, None)])
+            return
+        self._frame(page, b, dev, actions=[("search", "Search notes")])
+        titles = sorted(self.notes)
+        self._rows(page, b, dev, [{"text": t, "subtitle": "Note", "icon": "note", "name": "note"} for t in titles],
+                   [(lambda t=t: dev.open(self.name, "detail", title=t), None) for t in titles],
+                   fab=("edit", "New note"), fab_handler=lambda: dev.open(self.name, "new"))
 
 
-def notes(rng, width, height) -> Screen:
-    rows = [{"text": n, "subtitle": f"Edited {_time(rng)}", "icon": "note", "name": "note"} for n in rng.permutation(NOTES)]
-    b, fab, _ = _screen("notes", "com.simplemobiletools.notes", "Notes", rows, rng, width, height,
-                        actions=[("search", "Search notes"), ("delete", "Delete note"), ("share", "Share note")], fab=("edit", "New note"))
-    return Screen("notes", b.root, _targets_from(b.root, {"search": "Search notes", "delete": "Delete the note", "share": "Share the note", **NAV_ICONS}, fab, "Write a new note"))
+class Files(App):
+    name, title, package, icon = "files", "Files", "com.google.android.documentsui", "folder"
+
+    def seed_state(self, rng):
+        self.files = {f: f"{int(rng.integers(10, 900))} KB" for f in _pick(rng, FILE_NAMES, 8)}
+
+    def build(self, page, b, dev):
+        if page.name == "detail":
+            name = page.params["name"]
+            icons = self._frame(page, b, dev, name, actions=[("delete", "Delete file")], back=True)
+            dev.on(icons["delete"], lambda: dev.confirm("Delete file?", name, "Delete", lambda: (self.files.pop(name, None), dev.close_page())))
+            self._rows(page, b, dev, [{"text": self.files.get(name, ""), "subtitle": "Size", "icon": "file", "name": "size"}], [(None, None)])
+            return
+        self._frame(page, b, dev, actions=[("search", "Search files")])
+        names = sorted(self.files)
+        self._rows(page, b, dev, [{"text": f, "subtitle": self.files[f], "icon": "file", "name": "file"} for f in names],
+                   [(lambda f=f: dev.open(self.name, "detail", name=f), None) for f in names])
 
 
-def files(rng, width, height) -> Screen:
-    rows = [{"text": f, "subtitle": "Folder" if "." not in f else f"{int(rng.integers(10, 900))} KB", "icon": "folder" if "." not in f else "file", "name": "file"}
-            for f in FILES]
-    b, fab, _ = _screen("files", "com.google.android.documentsui", "Files", rows, rng, width, height,
-                        actions=[("search", "Search files"), ("more", "More options")])
-    return Screen("files", b.root, _targets_from(b.root, {"search": "Search files", "more": "Open more options", **NAV_ICONS}, None, None))
+class Shopping(App):
+    name, title, package, icon = "shopping", "Shopping list", "com.example.shoppinglist", "cart"
+
+    def seed_state(self, rng):
+        self.items = {g: bool(rng.integers(2)) for g in _pick(rng, GROCERIES, 8)}
+
+    def build(self, page, b, dev):
+        icons = self._frame(page, b, dev, actions=[("delete", "Clear checked items")])
+        dev.on(icons["delete"], lambda: [self.items.pop(k) for k in [k for k, v in self.items.items() if v]])
+
+        def add() -> None:
+            item = page.fields.get("add_item", "").strip()
+            if item:
+                self.items.setdefault(item, False)
+                page.fields["add_item"] = ""
+
+        dev.text_field(b, "add_item", "Add an item", submit=add)
+        names = list(self.items)
+        rows = [{"text": g, "icon": "cart", "widget": "checkbox", "checked": self.items[g], "name": "item"} for g in names]
+        self._rows(page, b, dev, rows, [(None, lambda g=g: self.items.__setitem__(g, not self.items[g])) for g in names])
 
 
-def shopping(rng, width, height) -> Screen:
-    items = [str(g) for g in rng.permutation(GROCERIES)[:10]]
-    rows = [{"text": g, "subtitle": f"x{int(rng.integers(1, 5))}", "icon": "cart", "widget": "checkbox", "checked": bool(rng.integers(2)), "name": "item"} for g in items]
-    b, fab, _ = _screen("shopping", "com.example.shoppinglist", "Shopping list", rows, rng, width, height,
-                        actions=[("delete", "Clear checked items"), ("share", "Share list")], field="Add an item")
-    return Screen("shopping", b.root, _targets_from(b.root, {"delete": "Remove the checked items", "share": "Share the list", **NAV_ICONS}, None, None))
+APP_CLASSES = {cls.name: cls for cls in (Settings, Contacts, Messages, Calendar, Clock, Notes, Files, Shopping)}
 
 
-APPS: dict[str, Callable[[np.random.Generator, int, int], Screen]] = {
-    f.__name__: f for f in (settings, contacts, messages, calendar, clock, notes, files, shopping)
-}
+def make_apps(rng: np.random.Generator) -> dict[str, App]:
+    return {name: cls(rng) for name, cls in APP_CLASSES.items()}

@@ -4,15 +4,18 @@ from the eight apps, and users' ScreenSpot / ScreenSpot-Pro annotation files."""
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from mmturn.assets import ASSETS
 from mmturn.embodied.gui.actions import COORDS, coordinate_hint, from_pixels, parse_action, point_in_box
-from mmturn.embodied.gui.apps import APPS
+from mmturn.embodied.gui.apps import APP_CLASSES, clock_time, make_apps
+from mmturn.embodied.gui.device import Device
 from mmturn.embodied.gui.render import THEMES, render
-from mmturn.embodied.gui.views import accessibility_tree
+from mmturn.embodied.gui.views import View, accessibility_tree
 from mmturn.tasks.datasets import DatasetError, load_image, read_json, require, resolve_inside
 from mmturn.tasks.env import DialogueEnv
 from mmturn.tasks.registry import register_env
@@ -20,6 +23,50 @@ from mmturn.tasks.spaces import UnicodeText
 from mmturn.tasks.types import Episode, Part, Turn, TurnResult
 
 CLICK_TYPES = ("click", "double_tap", "long_press")
+NAV = {"nav_back": "Go back", "nav_home": "Go to the home screen", "nav_recent": "Show recent apps", "back": "Navigate up"}
+
+
+@dataclass
+class Target:
+    """A groundable element and the instruction that names it, by its text or by its icon's meaning."""
+
+    view: View
+    instruction: str
+    kind: str  # ScreenSpot's data_type: "text" or "icon"
+
+
+def targets(root: View) -> list[Target]:
+    """Every element an instruction can name unambiguously on this screen."""
+    found = []
+    for v in root.walk():
+        if v.kind == "list_item" and v.text:
+            found.append(Target(v, f"Tap '{v.text}'", "text"))
+        elif v.kind in ("switch", "checkbox"):
+            found.append(Target(v, f"Toggle the {v.kind} for '{v.desc}'", "icon"))
+        elif v.kind in ("icon_button", "fab") and (v.icon in NAV or v.desc):
+            found.append(Target(v, NAV.get(v.icon, v.desc), "icon"))
+        elif v.kind == "button":
+            found.append(Target(v, f"Tap the '{v.text}' button", "text"))
+        elif v.kind == "text_field":
+            found.append(Target(v, f"Tap the '{v.desc}' field", "text"))
+        elif v.kind == "launcher_icon":
+            found.append(Target(v, f"Open the {v.text} app", "text"))
+    counts = Counter(t.instruction for t in found)
+    return [t for t in found if counts[t.instruction] == 1]
+
+
+def random_screen(rng, app: str, width: int, height: int, theme: str) -> Device:
+    """A device showing a seeded state of ``app``: its main page, scrolled, or a page one tap deeper."""
+    device = Device(make_apps(rng), width, height, theme, clock=clock_time(rng))
+    device.open_app(app)
+    device.page.scroll = int(rng.integers(0, 4))
+    if rng.random() < 0.3:  # one tap deeper: a row, or the floating action button
+        root, handlers = device.screen()
+        deeper = [v for v in root.walk() if id(v) in handlers and v.kind in ("list_item", "fab")]
+        if deeper:
+            handlers[id(deeper[int(rng.integers(len(deeper)))])]()
+            device.changed()
+    return device
 
 
 def prompt(instruction: str, coords: str, width: int, height: int) -> str:
@@ -70,7 +117,7 @@ class GuiGroundingEnv(_Grounding):
         if coords not in COORDS:
             raise ValueError(f"coords must be one of {', '.join(COORDS)}, got {coords!r}")
         self.turns, self.width, self.height, self.coords = int(turns), int(width), int(height), coords
-        self.apps, self.themes = tuple(apps or APPS), tuple(themes)
+        self.apps, self.themes = tuple(apps or APP_CLASSES), tuple(themes)
         self.trees: list[str] = []
 
     def make_episode(self, options: dict[str, Any]) -> Episode:
@@ -79,12 +126,14 @@ class GuiGroundingEnv(_Grounding):
         for _ in range(self.turns):
             app = self.apps[int(rng.integers(len(self.apps)))]
             theme = self.themes[int(rng.integers(len(self.themes)))]
-            screen = APPS[app](rng, self.width, self.height)
-            target = screen.targets[int(rng.integers(len(screen.targets)))]
-            image = render(screen.root, theme)
+            device = random_screen(rng, app, self.width, self.height, theme)
+            root = device.screen()[0]
+            options_ = targets(root)
+            target = options_[int(rng.integers(len(options_)))]
+            image = render(root, theme)
             turns.append(grounding_turn(image, target.instruction, list(target.view.bounds), target.kind,
                                         {"app": app, "theme": theme}, self.coords, rng))
-            self.trees.append(json.dumps(accessibility_tree(screen.root)))
+            self.trees.append(json.dumps(accessibility_tree(root)))
         return Episode("", turns)
 
     def _observation(self, index: int) -> dict:

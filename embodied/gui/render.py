@@ -192,3 +192,8 @@ def _draw(d: ImageDraw.ImageDraw, v: View, t: Theme, s: float) -> None:
             _text(d, ((x1 + x2) / 2, cy), v.text, int(50 * s), t.text, anchor="mm")
     elif k == "text":
         _text(d, (x1, cy), v.text, int(44 * s), t.text)
+    elif k == "launcher_icon":
+        c = (x1 + x2) / 2
+        d.ellipse([c - 80 * s, y1 + 30 * s, c + 80 * s, y1 + 190 * s], fill=t.surface)
+        _icon(d, v.icon or "", (int(c - 80 * s), int(y1 + 30 * s), int(c + 80 * s), int(y1 + 190 * s)), t.accent)
+        _text(d, (c, y1 + 240 * s), v.text, int(38 * s), t.text, anchor="mm")

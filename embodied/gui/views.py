@@ -13,7 +13,7 @@ ANDROID = "android.widget."
 
 @dataclass
 class View:
-    kind: str  # render style: statusbar, appbar, title, icon_button, list_item, switch, checkbox, button, fab, tab, text_field, dialog, key, navbar, text
+    kind: str  # statusbar, appbar, title, icon_button, list, list_item, switch, checkbox, button, fab, tab, text_field, dialog, keyboard, key, navbar, launcher_icon, text
     bounds: tuple[int, int, int, int]  # x1, y1, x2, y2 in screen pixels
     text: str = ""
     desc: str = ""  # content description (icons)
@@ -35,7 +35,7 @@ class View:
             "switch": "Switch", "checkbox": "CheckBox", "button": "Button", "fab": "ImageButton", "icon_button": "ImageButton",
             "text_field": "EditText", "list_item": "LinearLayout", "tab": "TextView", "key": "Button", "dialog": "FrameLayout",
             "appbar": "FrameLayout", "statusbar": "FrameLayout", "navbar": "FrameLayout", "title": "TextView", "text": "TextView",
-            "list": "ListView",
+            "list": "ListView", "launcher_icon": "TextView", "keyboard": "FrameLayout",
         }.get(self.kind, "View")
 
     def walk(self) -> Iterator["View"]:
@@ -123,9 +123,12 @@ class ScreenBuilder:
 
     def list(self, rows: list[dict[str, Any]], bottom: int, scroll: int = 0, row_height: int = 190) -> tuple[View, int]:
         """Rows (``text``, ``subtitle``, ``icon``, ``widget``: switch/checkbox, ``checked``, ``name``) from
-        ``scroll`` on, as many as fit above ``bottom``; returns the list view and how many rows fit."""
+        row ``scroll`` on (clamped so the last row ends the list), as many as fit above ``bottom``;
+        returns the list view and how many rows are shown."""
         h = self.px(row_height)
-        container = self._add(View("list", (0, self.y, self.width, bottom), scrollable=len(rows) * h > bottom - self.y, rid=self.rid("list")))
+        fit = max(1, (bottom - self.y) // h)
+        scroll = max(0, min(scroll, len(rows) - fit))  # the list stops at its last row
+        container = self._add(View("list", (0, self.y, self.width, bottom), scrollable=len(rows) > fit, rid=self.rid("list")))
         y, shown = self.y, 0
         for row in rows[scroll:]:
             if y + h > bottom:
