@@ -40,25 +40,38 @@ def _png_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def _thumbnail(path: Path, cache: dict[tuple, str], point: list[float] | None = None) -> str:
+def _thumbnail(path: Path, cache: dict[tuple, str], point: list[float] | None = None, label: str | None = None) -> str:
     """A JPEG data URI of an image file, at most 320 px; with ``point`` (a predicted click, in the
-    image's pixels) drawn as a red ring."""
-    key = (path, tuple(point) if point else None)
+    image's pixels) drawn as a red ring, or ``label`` (any other predicted action) written on it."""
+    key = (path, tuple(point) if point else None, label)
     if key not in cache:
         try:
             with Image.open(path) as img:
                 img = img.convert("RGB")
                 scale = min(1.0, THUMBNAIL / max(img.size))
                 img.thumbnail((THUMBNAIL, THUMBNAIL))
+                draw = ImageDraw.Draw(img)
                 if point:
                     x, y, r = point[0] * scale, point[1] * scale, 7
-                    ImageDraw.Draw(img).ellipse([x - r, y - r, x + r, y + r], outline=(230, 20, 20), width=3)
+                    draw.ellipse([x - r, y - r, x + r, y + r], outline=(230, 20, 20), width=3)
+                elif label:
+                    draw.rectangle([0, img.height - 22, img.width, img.height], fill=(230, 20, 20))
+                    draw.text((4, img.height - 18), label[:48], fill=(255, 255, 255))
                 buf = io.BytesIO()
                 img.save(buf, format="JPEG", quality=80)
             cache[key] = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
         except OSError:
             cache[key] = ""
     return cache[key]
+
+
+def _action_label(details: dict[str, Any]) -> str | None:
+    """A predicted GUI action without a point, as a short label: "scroll down", "open_app Clock"."""
+    kind = details.get("action")
+    if not kind or kind == "reply":
+        return None
+    args = details.get("args") or {}
+    return " ".join([kind] + [str(v) for k, v in args.items() if k in ("direction", "app_name", "text", "goal_status")])
 
 
 def _fmt(value: Any) -> str:
@@ -88,8 +101,9 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
     for (index, repeat), turns in list(finished_episodes(run_dir.read(task)).items())[:TRANSCRIPTS_PER_RUN]:
         shown = []
         for t in turns:
-            point = (t.get("details") or {}).get("point")
-            parts = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, point)} if "image" in p
+            details = t.get("details") or {}
+            point, label = details.get("point"), _action_label(details)
+            parts = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, point, label)} if "image" in p
                      else {"text": p.get("text", "")} for p in t["observation"]]
             shown.append({"turn": t["turn"] + 1, "parts": parts, "reply": t["reply"], "error": t.get("error") or t.get("model_error"),
                           "scores": [(k, _fmt(v)) for k, v in t["scores"].items()]})

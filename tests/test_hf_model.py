@@ -65,3 +65,14 @@ def test_tiny_vlm_runs_gui_grounding(tiny_qwen, tmp_path):
     res = json.loads((out / "results.json").read_text())
     assert res["counts"]["gui-grounding"] == {"episodes": 1, "turns": 5, "errors": 0}
     assert 0.0 <= res["results"]["gui-grounding"]["accuracy"] <= 1.0
+
+
+@pytest.mark.slow
+def test_tiny_vlm_runs_gui_tasks_end_to_end(tiny_qwen, tmp_path):
+    out = tmp_path / "tasks"
+    code = main(["run", "--no-progress", "--no-report", "--tasks", "gui-tasks", "--model", "hf", "--limit", "2",
+                 "--model-args", f"pretrained={tiny_qwen},max_new_tokens=16", "--output-dir", str(out)])
+    assert code == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["counts"]["gui-tasks"]["episodes"] == 2 and res["counts"]["gui-tasks"]["errors"] == 0
+    assert res["results"]["gui-tasks"]["success"] == 0.0 and res["results"]["gui-tasks"]["steps"] >= 10  # garbage replies run out the budget

@@ -190,3 +190,13 @@ def test_openai_model_runs_gui_grounding_with_screenshots(tmp_path):
         first = server.state.requests[0]["messages"][0]["content"]
     assert code == 0 and [c["type"] for c in first] == ["image_url", "text"]
     assert json.loads((out / "results.json").read_text())["counts"]["gui-grounding"]["turns"] == 5
+
+
+@pytest.mark.slow
+def test_real_transformers_serve_runs_gui_tasks(served_qwen, tiny_qwen, tmp_path):
+    out = tmp_path / "gui-tasks"
+    code = main(["run", "--no-progress", "--no-report", "--tasks", "gui-tasks", "--model", "openai", "--limit", "1",
+                 "--model-args", f"model={tiny_qwen},base_url={served_qwen},cache=none,max_tokens=12", "--output-dir", str(out)])
+    assert code == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["counts"]["gui-tasks"]["episodes"] == 1 and res["counts"]["gui-tasks"]["turns"] >= 10

@@ -1,6 +1,8 @@
 """The GUI tasks."""
-from mmturn.embodied.gui import grounding as _grounding  # noqa: F401  (registers the envs)
-from mmturn.embodied.gui.metrics import grounding_metrics
+from mmturn.embodied.gui import agent_tasks as _agent_tasks  # noqa: F401  (registers the envs)
+from mmturn.embodied.gui import grounding as _grounding  # noqa: F401
+from mmturn.embodied.gui.goals import GOALS
+from mmturn.embodied.gui.metrics import grounding_metrics, step_metrics, task_metrics
 from mmturn.tasks.registry import register_task
 from mmturn.tasks.task import Task
 
@@ -17,4 +19,18 @@ for name, fmt in (("screenspot", "screenspot"), ("screenspot-pro", "screenspot-p
         description=f"your copy of {name.replace('screenspot', 'ScreenSpot')}: --task-args path=annotations.json,image_root=DIR",
         metrics=grounding_metrics, metric_names=METRICS, env_kwargs={"format": fmt}, required_args=("path",),
         baselines=("oracle", "random", "ocr"), builtin=False,
+    ))
+register_task(Task(
+    name="gui-tasks", env_id="mmturn/GuiTasks-v0", version="1.0",
+    description=f"AndroidWorld-style goals over the eight apps ({len(GOALS)} templates, infeasible ones included), judged from app state",
+    metrics=task_metrics, metric_names=("success", "success_templates", "success_feasible", "success_infeasible", "steps", "valid_actions"),
+    default_limit=len(GOALS), smoke_limit=8, baselines=("oracle", "random"),
+))
+for name, level in (("gui-steps", "low"), ("gui-steps-high", "high")):
+    register_task(Task(
+        name=name, env_id="mmturn/GuiSteps-v0", version="1.0",
+        description=f"AndroidControl-style step-wise action prediction on oracle trajectories ({level}-level instructions)",
+        metrics=step_metrics, metric_names=("type_acc", "step_acc_aitw", "step_acc_strict", "episode_acc_aitw"),
+        env_kwargs={"level": level}, default_limit=len(GOALS), smoke_limit=8, baselines=("oracle", "random"),
+        seed_name="gui-steps",  # the same trajectories at both levels
     ))
