@@ -163,13 +163,14 @@ def served_qwen(tiny_qwen):
 
 
 @pytest.mark.slow
-def test_real_transformers_serve_runs_a_full_dialogue_and_matches_local_hf(served_qwen, tiny_qwen, tmp_path):
+def test_real_transformers_serve_runs_a_dialogue_and_gui_tasks_and_matches_local_hf(served_qwen, tiny_qwen, tmp_path):
     out = tmp_path / "served"
-    code = main(["run", "--no-progress", "--no-report", "--tasks", "mmmt-if", "--model", "openai", "--limit", "1",
+    code = main(["run", "--no-progress", "--no-report", "--tasks", "mmmt-if,gui-tasks", "--model", "openai", "--limit", "1",
                  "--model-args", f"model={tiny_qwen},base_url={served_qwen},cache=none,max_tokens=12", "--output-dir", str(out)])
     assert code == 0
     res = json.loads((out / "results.json").read_text())
     assert res["counts"]["mmmt-if"] == {"episodes": 1, "turns": 20, "errors": 0}
+    assert res["counts"]["gui-tasks"]["episodes"] == 1 and res["counts"]["gui-tasks"]["turns"] >= 10  # garbage replies use the budget
     first = json.loads((out / "samples" / "mmmt-if.jsonl").read_text().splitlines()[0])
     assert first["input_tokens"] > 0 and first["reply"]
     from mmturn.vision.models.hf import HFModel
@@ -190,13 +191,3 @@ def test_openai_model_runs_gui_grounding_with_screenshots(tmp_path):
         first = server.state.requests[0]["messages"][0]["content"]
     assert code == 0 and [c["type"] for c in first] == ["image_url", "text"]
     assert json.loads((out / "results.json").read_text())["counts"]["gui-grounding"]["turns"] == 5
-
-
-@pytest.mark.slow
-def test_real_transformers_serve_runs_gui_tasks(served_qwen, tiny_qwen, tmp_path):
-    out = tmp_path / "gui-tasks"
-    code = main(["run", "--no-progress", "--no-report", "--tasks", "gui-tasks", "--model", "openai", "--limit", "1",
-                 "--model-args", f"model={tiny_qwen},base_url={served_qwen},cache=none,max_tokens=12", "--output-dir", str(out)])
-    assert code == 0
-    res = json.loads((out / "results.json").read_text())
-    assert res["counts"]["gui-tasks"]["episodes"] == 1 and res["counts"]["gui-tasks"]["turns"] >= 10

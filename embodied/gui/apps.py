@@ -67,6 +67,13 @@ class App:
         if fab:
             dev.on(b.fab(*fab, bottom=bottom), fab_handler)
 
+    def _detail(self, page: "Page", b: ScreenBuilder, dev: "Device", items: dict[str, str], noun: str, row: dict[str, Any]) -> None:
+        """An item's page: its title, a delete button (confirmed by a dialog) and one row of details."""
+        key = page.params["key"]
+        icons = self._frame(page, b, dev, key, actions=[("delete", f"Delete {noun}")], back=True)
+        dev.on(icons["delete"], lambda: dev.confirm(f"Delete {noun}?", key, "Delete", lambda: (items.pop(key, None), dev.close_page())))
+        self._rows(page, b, dev, [{"text": items.get(key, ""), **row}], [(None, None)])
+
     def _form(self, page: "Page", b: ScreenBuilder, dev: "Device", title: str, fields: list[tuple[str, str]], save) -> None:
         self._frame(page, b, dev, title, back=True)
         for name, hint in fields:
@@ -114,15 +121,11 @@ class Contacts(App):
             return self._form(page, b, dev, "Create contact", [("name", "Name"), ("phone", "Phone")],
                               lambda v: self.people.__setitem__(v["name"], v["phone"]))
         if page.name == "detail":
-            name = page.params["name"]
-            icons = self._frame(page, b, dev, name, actions=[("delete", "Delete contact")], back=True)
-            dev.on(icons["delete"], lambda: dev.confirm("Delete contact?", name, "Delete", lambda: (self.people.pop(name, None), dev.close_page())))
-            self._rows(page, b, dev, [{"text": self.people.get(name, ""), "subtitle": "Mobile", "icon": "person", "name": "phone"}], [(None, None)])
-            return
+            return self._detail(page, b, dev, self.people, "contact", {"subtitle": "Mobile", "icon": "person", "name": "phone"})
         self._frame(page, b, dev, actions=[("search", "Search contacts")])
         names = sorted(self.people)
         rows = [{"text": n, "subtitle": self.people[n], "icon": "person", "name": "contact"} for n in names]
-        self._rows(page, b, dev, rows, [(lambda n=n: dev.open(self.name, "detail", name=n), None) for n in names],
+        self._rows(page, b, dev, rows, [(lambda n=n: dev.open(self.name, "detail", key=n), None) for n in names],
                    fab=("add", "Create contact"), fab_handler=lambda: dev.open(self.name, "new"))
 
 
@@ -169,15 +172,11 @@ class Calendar(App):
             return self._form(page, b, dev, "New event", [("title", "Title"), ("time", "Time (H:MM)")],
                               lambda v: self.events.__setitem__(v["title"], v["time"]))
         if page.name == "detail":
-            title = page.params["title"]
-            icons = self._frame(page, b, dev, title, actions=[("delete", "Delete event")], back=True)
-            dev.on(icons["delete"], lambda: dev.confirm("Delete event?", title, "Delete", lambda: (self.events.pop(title, None), dev.close_page())))
-            self._rows(page, b, dev, [{"text": self.events.get(title, ""), "subtitle": "Today", "icon": "clock", "name": "time"}], [(None, None)])
-            return
+            return self._detail(page, b, dev, self.events, "event", {"subtitle": "Today", "icon": "clock", "name": "time"})
         self._frame(page, b, dev, actions=[("search", "Search events")])
         titles = sorted(self.events, key=lambda e: tuple(map(int, self.events[e].split(":"))))
         rows = [{"text": e, "subtitle": self.events[e], "icon": "calendar", "name": "event"} for e in titles]
-        self._rows(page, b, dev, rows, [(lambda e=e: dev.open(self.name, "detail", title=e), None) for e in titles],
+        self._rows(page, b, dev, rows, [(lambda e=e: dev.open(self.name, "detail", key=e), None) for e in titles],
                    fab=("add", "Create event"), fab_handler=lambda: dev.open(self.name, "new"))
 
 
@@ -208,15 +207,11 @@ class Notes(App):
         if page.name == "new":
             return self._form(page, b, dev, "New note", [("title", "Title"), ("body", "Note")], lambda v: self.notes.__setitem__(v["title"], v["body"]))
         if page.name == "detail":
-            title = page.params["title"]
-            icons = self._frame(page, b, dev, title, actions=[("delete", "Delete note")], back=True)
-            dev.on(icons["delete"], lambda: dev.confirm("Delete note?", title, "Delete", lambda: (self.notes.pop(title, None), dev.close_page())))
-            self._rows(page, b, dev, [{"text": self.notes.get(title, ""), "icon": "note", "name": "body"}], [(None, None)])
-            return
+            return self._detail(page, b, dev, self.notes, "note", {"icon": "note", "name": "body"})
         self._frame(page, b, dev, actions=[("search", "Search notes")])
         titles = sorted(self.notes)
         self._rows(page, b, dev, [{"text": t, "subtitle": "Note", "icon": "note", "name": "note"} for t in titles],
-                   [(lambda t=t: dev.open(self.name, "detail", title=t), None) for t in titles],
+                   [(lambda t=t: dev.open(self.name, "detail", key=t), None) for t in titles],
                    fab=("edit", "New note"), fab_handler=lambda: dev.open(self.name, "new"))
 
 
@@ -228,15 +223,11 @@ class Files(App):
 
     def build(self, page, b, dev):
         if page.name == "detail":
-            name = page.params["name"]
-            icons = self._frame(page, b, dev, name, actions=[("delete", "Delete file")], back=True)
-            dev.on(icons["delete"], lambda: dev.confirm("Delete file?", name, "Delete", lambda: (self.files.pop(name, None), dev.close_page())))
-            self._rows(page, b, dev, [{"text": self.files.get(name, ""), "subtitle": "Size", "icon": "file", "name": "size"}], [(None, None)])
-            return
+            return self._detail(page, b, dev, self.files, "file", {"subtitle": "Size", "icon": "file", "name": "size"})
         self._frame(page, b, dev, actions=[("search", "Search files")])
         names = sorted(self.files)
         self._rows(page, b, dev, [{"text": f, "subtitle": self.files[f], "icon": "file", "name": "file"} for f in names],
-                   [(lambda f=f: dev.open(self.name, "detail", name=f), None) for f in names])
+                   [(lambda f=f: dev.open(self.name, "detail", key=f), None) for f in names])
 
 
 class Shopping(App):

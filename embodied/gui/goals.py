@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from mmturn.embodied.gui.apps import App, GROCERIES, NOTE_TITLES, TOGGLES, clock_time
+from mmturn.embodied.gui.apps import APP_CLASSES, GROCERIES, NOTE_TITLES, TOGGLES, App, clock_time
 
 Step = tuple  # ("open", app title) | ("tap", text) | ("icon", description) | ("toggle", row text) | ("type", field hint, text) | ("answer", text)
 
@@ -46,6 +46,27 @@ def _new_time(rng: np.random.Generator, taken) -> str:
     return t
 
 
+def _title(app: str) -> str:
+    return APP_CLASSES[app].title
+
+
+def _ask(name: str, app: str, question: str, answer: str, before: tuple = (), complexity: float = 1.0) -> Goal:
+    """An information-retrieval goal: open the app (and ``before`` steps), then answer."""
+    return Goal(name, question, [("open", _title(app)), *before, ("answer", answer)], lambda a: True, answer=answer,
+                complexity=complexity, apps=(app,))
+
+
+def _infeasible(name: str, app: str, text: str) -> Goal:
+    """A goal the apps cannot do: the agent should look, then declare it infeasible."""
+    return Goal(name, text, [("open", _title(app))], lambda a: True, feasible=False, apps=(app,))
+
+
+def _delete(name: str, app: str, collection: str, item: str, noun: str, text: str) -> Goal:
+    """Open the item, tap its delete button, confirm."""
+    plan = [("open", _title(app)), ("tap", item), ("icon", f"Delete {noun}"), ("tap", "Delete")]
+    return Goal(name, text, plan, lambda a: item not in getattr(a[app], collection), apps=(app,))
+
+
 GOALS: dict[str, Callable[[np.random.Generator, dict[str, App]], Goal]] = {}
 
 
@@ -80,15 +101,13 @@ def _two_toggles(rng, apps):
 @goal("SettingsQuery")
 def _settings_query(rng, apps):
     t = _choice(rng, TOGGLES)
-    on = apps["settings"].toggles[t]
-    return Goal("SettingsQuery", f"Is {t} on? Answer yes or no.", [("open", "Settings"), ("answer", "yes" if on else "no")],
-                lambda a: True, answer="yes" if on else "no", apps=("settings",))
+    return _ask("SettingsQuery", "settings", f"Is {t} on? Answer yes or no.", "yes" if apps["settings"].toggles[t] else "no")
 
 
 @goal("SettingsInfeasible")
 def _settings_infeasible(rng, apps):
     t = _choice(rng, ("NFC", "Hotspot", "Battery saver", "Night light"))
-    return Goal("SettingsInfeasible", f"Turn on {t}.", [("open", "Settings")], lambda a: True, feasible=False, apps=("settings",))
+    return _infeasible("SettingsInfeasible", "settings", f"Turn on {t}.")
 
 
 # ---------------------------------------------------------------- contacts
@@ -103,29 +122,23 @@ def _contacts_add(rng, apps):
 @goal("ContactsDelete")
 def _contacts_delete(rng, apps):
     name = _choice(rng, apps["contacts"].people)
-    plan = [("open", "Contacts"), ("tap", name), ("icon", "Delete contact"), ("tap", "Delete")]
-    return Goal("ContactsDelete", f"Delete the contact {name}.", plan, lambda a: name not in a["contacts"].people, apps=("contacts",))
+    return _delete("ContactsDelete", "contacts", "people", name, "contact", f"Delete the contact {name}.")
 
 
 @goal("ContactsPhone")
 def _contacts_phone(rng, apps):
     name = _choice(rng, apps["contacts"].people)
-    phone = apps["contacts"].people[name]
-    return Goal("ContactsPhone", f"What is {name}'s phone number? Answer with the number.", [("open", "Contacts"), ("answer", phone)],
-                lambda a: True, answer=phone, apps=("contacts",))
+    return _ask("ContactsPhone", "contacts", f"What is {name}'s phone number? Answer with the number.", apps["contacts"].people[name])
 
 
 @goal("ContactsCount")
 def _contacts_count(rng, apps):
-    n = str(len(apps["contacts"].people))
-    return Goal("ContactsCount", "How many contacts are saved? Answer with a number.", [("open", "Contacts"), ("answer", n)],
-                lambda a: True, answer=n, apps=("contacts",))
+    return _ask("ContactsCount", "contacts", "How many contacts are saved? Answer with a number.", str(len(apps["contacts"].people)))
 
 
 @goal("ContactsDeleteMissing")
 def _contacts_missing(rng, apps):
-    name = _new_name(rng, apps["contacts"].people)
-    return Goal("ContactsDeleteMissing", f"Delete the contact {name}.", [("open", "Contacts")], lambda a: True, feasible=False, apps=("contacts",))
+    return _infeasible("ContactsDeleteMissing", "contacts", f"Delete the contact {_new_name(rng, apps['contacts'].people)}.")
 
 
 # ---------------------------------------------------------------- messages
@@ -141,16 +154,14 @@ def _messages_send(rng, apps):
 @goal("MessagesUnreadFrom")
 def _messages_unread(rng, apps):
     name = _choice(rng, apps["messages"].threads)
-    n = str(apps["messages"].threads[name]["unread"])
-    return Goal("MessagesUnreadFrom", f"How many unread messages are there from {name}? Answer with a number.",
-                [("open", "Messages"), ("answer", n)], lambda a: True, answer=n, apps=("messages",))
+    return _ask("MessagesUnreadFrom", "messages", f"How many unread messages are there from {name}? Answer with a number.",
+                str(apps["messages"].threads[name]["unread"]))
 
 
 @goal("MessagesUnreadTotal")
 def _messages_total(rng, apps):
-    n = str(sum(t["unread"] for t in apps["messages"].threads.values()))
-    return Goal("MessagesUnreadTotal", "How many unread messages are there in total? Answer with a number.",
-                [("open", "Messages"), ("answer", n)], lambda a: True, answer=n, complexity=1.5, apps=("messages",))
+    return _ask("MessagesUnreadTotal", "messages", "How many unread messages are there in total? Answer with a number.",
+                str(sum(t["unread"] for t in apps["messages"].threads.values())), complexity=1.5)
 
 
 @goal("MessagesRead")
@@ -164,8 +175,7 @@ def _messages_read(rng, apps):
 @goal("MessagesInfeasible")
 def _messages_missing(rng, apps):
     name = _new_name(rng, apps["messages"].threads)
-    return Goal("MessagesInfeasible", f"Read the latest message in the existing conversation with {name}.", [("open", "Messages")],
-                lambda a: True, feasible=False, apps=("messages",))
+    return _infeasible("MessagesInfeasible", "messages", f"Read the latest message in the existing conversation with {name}.")
 
 
 # ---------------------------------------------------------------- calendar
@@ -181,30 +191,23 @@ def _calendar_add(rng, apps):
 @goal("CalendarTime")
 def _calendar_time(rng, apps):
     title = _choice(rng, apps["calendar"].events)
-    t = apps["calendar"].events[title]
-    return Goal("CalendarTime", f"At what time is '{title}'? Answer with the time (H:MM).", [("open", "Calendar"), ("answer", t)],
-                lambda a: True, answer=t, apps=("calendar",))
+    return _ask("CalendarTime", "calendar", f"At what time is '{title}'? Answer with the time (H:MM).", apps["calendar"].events[title])
 
 
 @goal("CalendarCount")
 def _calendar_count(rng, apps):
-    n = str(len(apps["calendar"].events))
-    return Goal("CalendarCount", "How many events are in the calendar? Answer with a number.", [("open", "Calendar"), ("answer", n)],
-                lambda a: True, answer=n, apps=("calendar",))
+    return _ask("CalendarCount", "calendar", "How many events are in the calendar? Answer with a number.", str(len(apps["calendar"].events)))
 
 
 @goal("CalendarDelete")
 def _calendar_delete(rng, apps):
     title = _choice(rng, apps["calendar"].events)
-    plan = [("open", "Calendar"), ("tap", title), ("icon", "Delete event"), ("tap", "Delete")]
-    return Goal("CalendarDelete", f"Delete the event '{title}'.", plan, lambda a: title not in a["calendar"].events, apps=("calendar",))
+    return _delete("CalendarDelete", "calendar", "events", title, "event", f"Delete the event '{title}'.")
 
 
 @goal("CalendarInfeasible")
 def _calendar_missing(rng, apps):
-    title = _choice(rng, ("Opera", "Marathon", "Wedding"))
-    return Goal("CalendarInfeasible", f"Move the event '{title}' one hour later.", [("open", "Calendar")], lambda a: True, feasible=False,
-                apps=("calendar",))
+    return _infeasible("CalendarInfeasible", "calendar", f"Move the event '{_choice(rng, ('Opera', 'Marathon', 'Wedding'))}' one hour later.")
 
 
 # ---------------------------------------------------------------- clock
@@ -228,15 +231,12 @@ goal("ClockDisableAlarm")(lambda rng, apps: _alarm_switch(rng, apps, False, "Clo
 
 @goal("ClockCountOn")
 def _clock_count(rng, apps):
-    n = str(sum(apps["clock"].alarms.values()))
-    return Goal("ClockCountOn", "How many alarms are switched on? Answer with a number.", [("open", "Clock"), ("answer", n)],
-                lambda a: True, answer=n, apps=("clock",))
+    return _ask("ClockCountOn", "clock", "How many alarms are switched on? Answer with a number.", str(sum(apps["clock"].alarms.values())))
 
 
 @goal("ClockInfeasible")
 def _clock_missing(rng, apps):
-    time = _new_time(rng, apps["clock"].alarms)
-    return Goal("ClockInfeasible", f"Turn off the existing {time} alarm.", [("open", "Clock")], lambda a: True, feasible=False, apps=("clock",))
+    return _infeasible("ClockInfeasible", "clock", f"Turn off the existing {_new_time(rng, apps['clock'].alarms)} alarm.")
 
 
 # ---------------------------------------------------------------- notes
@@ -252,56 +252,46 @@ def _notes_create(rng, apps):
 @goal("NotesDelete")
 def _notes_delete(rng, apps):
     title = _choice(rng, apps["notes"].notes)
-    plan = [("open", "Notes"), ("tap", title), ("icon", "Delete note"), ("tap", "Delete")]
-    return Goal("NotesDelete", f"Delete the note '{title}'.", plan, lambda a: title not in a["notes"].notes, apps=("notes",))
+    return _delete("NotesDelete", "notes", "notes", title, "note", f"Delete the note '{title}'.")
 
 
 @goal("NotesCount")
 def _notes_count(rng, apps):
-    n = str(len(apps["notes"].notes))
-    return Goal("NotesCount", "How many notes are there? Answer with a number.", [("open", "Notes"), ("answer", n)],
-                lambda a: True, answer=n, apps=("notes",))
+    return _ask("NotesCount", "notes", "How many notes are there? Answer with a number.", str(len(apps["notes"].notes)))
 
 
 @goal("NotesRead")
 def _notes_read(rng, apps):
     title = _choice(rng, apps["notes"].notes)
-    body = apps["notes"].notes[title]
-    return Goal("NotesRead", f"What does the note '{title}' say? Answer with its text.", [("open", "Notes"), ("tap", title), ("answer", body)],
-                lambda a: True, answer=body, apps=("notes",))
+    return _ask("NotesRead", "notes", f"What does the note '{title}' say? Answer with its text.", apps["notes"].notes[title], before=(("tap", title),))
 
 
 @goal("NotesInfeasible")
 def _notes_missing(rng, apps):
-    return Goal("NotesInfeasible", "Delete the note 'Tax return 1999'.", [("open", "Notes")], lambda a: True, feasible=False, apps=("notes",))
+    return _infeasible("NotesInfeasible", "notes", "Delete the note 'Tax return 1999'.")
 
 
 # ---------------------------------------------------------------- files
 @goal("FilesDelete")
 def _files_delete(rng, apps):
     name = _choice(rng, apps["files"].files)
-    plan = [("open", "Files"), ("tap", name), ("icon", "Delete file"), ("tap", "Delete")]
-    return Goal("FilesDelete", f"Delete the file {name}.", plan, lambda a: name not in a["files"].files, apps=("files",))
+    return _delete("FilesDelete", "files", "files", name, "file", f"Delete the file {name}.")
 
 
 @goal("FilesCountPdf")
 def _files_count(rng, apps):
-    n = str(sum(f.endswith(".pdf") for f in apps["files"].files))
-    return Goal("FilesCountPdf", "How many PDF files are there? Answer with a number.", [("open", "Files"), ("answer", n)],
-                lambda a: True, answer=n, apps=("files",))
+    return _ask("FilesCountPdf", "files", "How many PDF files are there? Answer with a number.", str(sum(f.endswith(".pdf") for f in apps["files"].files)))
 
 
 @goal("FilesSize")
 def _files_size(rng, apps):
     name = _choice(rng, apps["files"].files)
-    size = apps["files"].files[name]
-    return Goal("FilesSize", f"What is the size of {name}? Answer like '123 KB'.", [("open", "Files"), ("answer", size)],
-                lambda a: True, answer=size, apps=("files",))
+    return _ask("FilesSize", "files", f"What is the size of {name}? Answer like '123 KB'.", apps["files"].files[name])
 
 
 @goal("FilesInfeasible")
 def _files_missing(rng, apps):
-    return Goal("FilesInfeasible", "Rename the file holiday.mov to trip.mov.", [("open", "Files")], lambda a: True, feasible=False, apps=("files",))
+    return _infeasible("FilesInfeasible", "files", "Rename the file holiday.mov to trip.mov.")
 
 
 # ---------------------------------------------------------------- shopping list
@@ -326,9 +316,8 @@ goal("ShoppingUncheck")(lambda rng, apps: _shopping_mark(rng, apps, False, "Shop
 
 @goal("ShoppingCountOpen")
 def _shopping_count(rng, apps):
-    n = str(sum(not v for v in apps["shopping"].items.values()))
-    return Goal("ShoppingCountOpen", "How many items on the shopping list are not checked yet? Answer with a number.",
-                [("open", "Shopping list"), ("answer", n)], lambda a: True, answer=n, apps=("shopping",))
+    return _ask("ShoppingCountOpen", "shopping", "How many items on the shopping list are not checked yet? Answer with a number.",
+                str(sum(not v for v in apps["shopping"].items.values())))
 
 
 @goal("ShoppingClear")
@@ -340,8 +329,7 @@ def _shopping_clear(rng, apps):
 
 @goal("ShoppingInfeasible")
 def _shopping_missing(rng, apps):
-    return Goal("ShoppingInfeasible", "Order the shopping list for delivery.", [("open", "Shopping list")], lambda a: True, feasible=False,
-                apps=("shopping",))
+    return _infeasible("ShoppingInfeasible", "shopping", "Order the shopping list for delivery.")
 
 
 # ---------------------------------------------------------------- across apps
