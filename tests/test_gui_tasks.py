@@ -148,3 +148,20 @@ def test_random_agent_is_near_zero(tmp_path):
     out = tmp_path / "r"
     assert main(["run", "--no-progress", "--no-report", "--tasks", "gui-tasks", "--model", "random", "--limit", "10", "--output-dir", str(out)]) == 0
     assert json.loads((out / "results.json").read_text())["results"]["gui-tasks"]["success"] <= 0.2
+
+
+def test_tabs_switch_pages_and_set_of_marks_accepts_element_indices():
+    env = gym.make("mmturn/GuiTasks-v0", som=True, templates=("ClockCountOn",)).unwrapped
+    obs, info = env.reset(seed=0)
+    assert "index" in obs["parts"][-1].text
+    obs, _, _, _, info = env.step(info["privileged"]["oracle_reply"])  # open Clock
+    tree = json.loads(obs["a11y"])
+    tab = next(n["index"] for n in tree if n["text"] == "Clock" and n["resource_id"].endswith("tab_1"))
+    obs, _, _, _, info = env.step(json.dumps({"action_type": "click", "index": tab}))
+    assert info["action"]["args"]["index"] == tab
+    rows = [n["text"] for n in json.loads(obs["a11y"]) if n["class_name"].endswith("LinearLayout")]
+    assert set(rows) == set(env.device.apps["clock"].cities)  # the world-clock tab
+    plain = Device(env.device.apps, theme=env.device.theme)
+    plain.open_app("clock")
+    red = lambda img: ((img[..., 0] > 200) & (img[..., 1] < 60) & (img[..., 2] < 60)).sum()  # noqa: E731
+    assert red(plain.screenshot()) == 0 and red(plain.screenshot(marks=True)) > 10_000  # boxes and numbered labels

@@ -76,8 +76,9 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
     extra_spaces = {"a11y": UnicodeText()}
 
     def __init__(self, width: int = 1080, height: int = 2400, coords: str = "pixel", templates: tuple[str, ...] | None = None,
-                 themes: tuple[str, ...] = tuple(THEMES)) -> None:
+                 themes: tuple[str, ...] = tuple(THEMES), som: bool = False) -> None:
         super().__init__()
+        self.som = bool(som)  # set-of-marks: clickable elements boxed and numbered; actions may name an "index"
         self._setup(width, height, coords, templates, themes)
 
     def _begin(self, options: dict[str, Any]) -> tuple[dict, dict[str, Any]]:
@@ -88,12 +89,13 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
     def _observe(self, first: bool = False) -> tuple[dict, dict[str, Any]]:
         root, _ = self.device.screen()
         self.tree = accessibility_tree(root)
-        text = (f"Goal: {self.goal.text}\n{self._help()}" if first else
+        marks = ' Elements are marked with numbers: you may give "index": N instead of x and y.' if self.som else ""
+        text = (f"Goal: {self.goal.text}\n{self._help()}{marks}" if first else
                 (f"(Your last action did nothing: {self.note}.) " if self.note else "") + "What is your next action?")
         suggestion, completes = next_action(self.device, self.goal, self.k, self.memo)
         self.suggestion, self.completes = self._json(suggestion), completes
         privileged = {"oracle_reply": self.suggestion, "candidates": self._random_actions(), "random_template": "{}"}
-        obs = {"parts": (Part.of_image(self.device.screenshot()), Part.of_text(text)), "a11y": json.dumps(self.tree)}
+        obs = {"parts": (Part.of_image(self.device.screenshot(self.som)), Part.of_text(text)), "a11y": json.dumps(self.tree)}
         return obs, privileged
 
     def parse_action(self, text: str) -> Action:

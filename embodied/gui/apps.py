@@ -183,13 +183,23 @@ class Calendar(App):
 class Clock(App):
     name, title, package, icon = "clock", "Clock", "com.google.android.deskclock", "alarm"
 
+    TABS = ("Alarm", "Clock", "Timer")
+
     def seed_state(self, rng):
         self.alarms = {t: bool(rng.integers(2)) for t in sorted({clock_time(rng) for _ in range(6)}, key=lambda t: tuple(map(int, t.split(":"))))}
+        self.cities = {c: f"{int(rng.integers(0, 24))}:{int(rng.integers(0, 60)):02d}" for c in _pick(rng, ("London", "Tokyo", "Lagos", "Lima", "Oslo", "Delhi"), 4)}
 
     def build(self, page, b, dev):
         if page.name == "new":
             return self._form(page, b, dev, "New alarm", [("time", "Time (H:MM)")], lambda v: self.alarms.__setitem__(v["time"], True))
         self._frame(page, b, dev)
+        tab = page.params.get("tab", "Alarm")
+        for view in b.tabs(list(self.TABS), self.TABS.index(tab)):
+            dev.on(view, lambda name=view.text: (page.params.__setitem__("tab", name), setattr(page, "scroll", 0)))
+        if tab != "Alarm":
+            rows = [{"text": c, "subtitle": t, "icon": "clock", "name": "city"} for c, t in self.cities.items()] if tab == "Clock" else \
+                   [{"text": "00:05:00", "subtitle": "Timer, not running", "icon": "alarm", "name": "timer"}]
+            return self._rows(page, b, dev, rows, [(None, None)] * len(rows))
         times = sorted(self.alarms, key=lambda t: tuple(map(int, t.split(":"))) if t.replace(":", "").isdigit() else (99, 0))
         rows = [{"text": t, "subtitle": "On" if self.alarms[t] else "Off", "icon": "alarm", "widget": "switch", "checked": self.alarms[t], "name": "alarm"}
                 for t in times]

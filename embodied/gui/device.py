@@ -92,8 +92,8 @@ class Device:
                         icon=self.apps[name].icon, clickable=True, rid=f"com.android.launcher:id/app_{name}")
             b.root.children.append(self.on(icon, lambda name=name: self.open_app(name)))
 
-    def screenshot(self) -> np.ndarray:
-        return render(self.screen()[0], self.theme)
+    def screenshot(self, marks: bool = False) -> np.ndarray:
+        return render(self.screen()[0], self.theme, marks)
 
     def changed(self) -> None:
         self._screen = None

@@ -51,6 +51,8 @@ def targets(root: View) -> list[Target]:
             found.append(Target(v, f"Tap the '{v.desc}' field", "text"))
         elif v.kind == "launcher_icon":
             found.append(Target(v, f"Open the {v.text} app", "text"))
+        elif v.kind == "tab":
+            found.append(Target(v, f"Go to the '{v.text}' tab", "text"))
     counts = Counter(t.instruction for t in found)
     return [t for t in found if counts[t.instruction] == 1]
 

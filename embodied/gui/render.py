@@ -113,8 +113,9 @@ def _icon(d: ImageDraw.ImageDraw, name: str, box: tuple[int, int, int, int], col
         d.ellipse([cx - r, cy - r, cx + r, cy + r], outline=colour, width=w)
 
 
-def render(root: View, theme: str = "light") -> np.ndarray:
-    """The screenshot of a view tree as an RGB uint8 array."""
+def render(root: View, theme: str = "light", marks: bool = False) -> np.ndarray:
+    """The screenshot of a view tree as an RGB uint8 array; with ``marks``, a set-of-marks overlay:
+    each clickable element boxed and labelled with its accessibility-tree index."""
     t = THEMES[theme]
     x1, y1, x2, y2 = root.bounds
     img = Image.new("RGB", (x2 - x1, y2 - y1), t.background)
@@ -122,6 +123,14 @@ def render(root: View, theme: str = "light") -> np.ndarray:
     s = (x2 - x1) / 1080
     for v in root.walk():
         _draw(d, v, t, s)
+    if marks:
+        for index, v in enumerate(root.walk()):
+            if v.clickable:
+                d.rectangle(v.bounds, outline=(230, 20, 20), width=max(2, int(3 * s)))
+                label = str(index)
+                w = int((len(label) * 22 + 12) * s)
+                d.rectangle([v.bounds[0], v.bounds[1], v.bounds[0] + w, v.bounds[1] + int(40 * s)], fill=(230, 20, 20))
+                _text(d, (v.bounds[0] + 6 * s, v.bounds[1] + 20 * s), label, int(32 * s), (255, 255, 255), bold=True)
     return np.asarray(img)
 
 
