@@ -40,6 +40,7 @@ class MultiTurnEnv(gym.Env[dict, str]):
 
     metadata: ClassVar[dict] = {"render_modes": []}
     extra_spaces: ClassVar[dict[str, spaces.Space]] = {}
+    unbounded_scores: ClassVar[frozenset[str]] = frozenset()  # scores that are not in [0, 1] (counts, metres)
 
     def __init__(self) -> None:
         self.observation_space = spaces.Dict({"parts": Interleaved(), **self.extra_spaces})
@@ -58,6 +59,10 @@ class MultiTurnEnv(gym.Env[dict, str]):
         """The family's reading of a reply (a click, a move...); must not raise: a reply that does not
         parse is an Action with ``error`` set, scored as a failed turn. Dialogue replies are text."""
         return Action(text)
+
+    def spawn(self) -> "MultiTurnEnv":
+        """An independent env like this one, for another concurrent episode (shares read-only data)."""
+        return copy.copy(self)
 
     def empty_observation(self) -> dict:
         """The observation after the last turn: an empty user turn, family fields blank."""

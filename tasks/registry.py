@@ -20,6 +20,8 @@ BUILTIN_MODULES = (
     "mmturn.vision.dialogue.tasks",
     "mmturn.embodied.gui.tasks",
     "mmturn.embodied.gui.ocr_agent",
+    "mmturn.embodied.nav.tasks",
+    "mmturn.embodied.nav.baselines",
 )
 
 

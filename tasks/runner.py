@@ -7,7 +7,6 @@ env instance and a seed derived from (run seed, task, index). Finished episodes 
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import time
 import traceback
@@ -51,17 +50,27 @@ class TooManyErrors(RuntimeError):
 
 
 class EpisodePool:
-    """One env per concurrently played episode; extra envs are copies of the first (datasets parse once)."""
+    """One env per concurrently played episode; extra envs are spawned from the first (datasets parse
+    once; simulators get their own worker)."""
 
     def __init__(self, task: Task, task_args: dict[str, Any]) -> None:
         self.first = task.make_env(task_args)
         self.free: list[MultiTurnEnv] = [self.first]
+        self.all: list[MultiTurnEnv] = [self.first]
 
     def take(self) -> MultiTurnEnv:
-        return self.free.pop() if self.free else copy.copy(self.first)
+        if self.free:
+            return self.free.pop()
+        env = self.first.spawn()
+        self.all.append(env)
+        return env
 
     def give(self, env: MultiTurnEnv) -> None:
         self.free.append(env)
+
+    def close(self) -> None:
+        for env in self.all:
+            env.close()
 
 
 def _window(messages: list[Message], history: int | None) -> list[Message]:
@@ -91,7 +100,8 @@ class Runner:
             messages: list[Message] = []
             while True:
                 messages.append(Message("user", obs["parts"]))
-                request = Request(_window(messages, self.cfg.history), seed, info["privileged"], repeat)
+                request = Request(_window(messages, self.cfg.history if self.cfg.history is not None else task.history), seed,
+                                  info["privileged"], repeat, turn)
                 reply = await asyncio.wait_for(self.model.respond(request), self.cfg.turn_timeout_s)
                 started = time.perf_counter()
                 obs_next, reward, terminated, truncated, info = env.step(reply.text)
@@ -169,6 +179,7 @@ class Runner:
             await asyncio.gather(*jobs, *self.finishing, return_exceptions=True)
             self.finishing.clear()
             bar.close()
+            pool.close()
 
 
 def prepare_output(cfg: RunConfig) -> RunDir:

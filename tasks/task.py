@@ -28,6 +28,7 @@ class Task:
     required_args: tuple[str, ...] = ()  # task args a user must pass (e.g. a dataset path)
     builtin: bool = True  # runs in the no-argument `mmturn run`
     seed_name: str = ""  # episodes are seeded by this name (default: the task's), so variants share episodes
+    history: int | None = None  # user turns a model sees by default (None: all); --history overrides
 
     @property
     def episodes_key(self) -> str:

@@ -73,6 +73,7 @@ class Request:
     seed: int
     privileged: dict[str, Any] = field(default_factory=dict)
     sample_index: int = 0  # the repeat index, so that sampled replies of repeats differ and cache apart
+    turn: int = 0  # the turn's index in its episode (the messages may be a window of the history)
 
 
 @dataclass

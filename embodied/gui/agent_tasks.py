@@ -74,6 +74,7 @@ class _GoalEpisodes:
 @register_env("GuiTasks-v0")
 class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
     extra_spaces = {"a11y": UnicodeText()}
+    unbounded_scores = frozenset({"steps"})
 
     def __init__(self, width: int = 1080, height: int = 2400, coords: str = "pixel", templates: tuple[str, ...] | None = None,
                  themes: tuple[str, ...] = tuple(THEMES), som: bool = False) -> None:

@@ -27,7 +27,7 @@ class RandomBaseline(Model):
 
     async def respond(self, request: Request) -> Reply:
         options = request.privileged.get("candidates") or [""]
-        rng = np.random.default_rng([self.seed, request.seed, request.sample_index, len(request.messages)])
+        rng = np.random.default_rng([self.seed, request.seed, request.sample_index, request.turn])
         choice = options[int(rng.integers(len(options)))]
         text = request.privileged.get("random_template", "Looking at the image, the answer is {}.").format(choice)
         return Reply(text=text)

@@ -1,0 +1,1 @@
+"""Navigation family: VLN-CE-style episodes, their metrics, and simulator backends."""

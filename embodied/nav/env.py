@@ -1,0 +1,170 @@
+"""Vision-and-language navigation in MiniWorld houses (VLN-CE's actions and metrics). The simulator
+lives in a worker process; this env keeps the navigation grid, geodesic distances, the oracle's
+planner and the episode's metrics."""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from mmturn.embodied.nav import metrics as m
+from mmturn.embodied.nav.instructions import instruction, route_steps
+from mmturn.embodied.nav.worker import SimulatorProcess
+from mmturn.tasks.env import MultiTurnEnv
+from mmturn.tasks.registry import register_env
+from mmturn.tasks.types import Action, Part, TurnResult
+
+ACTIONS = ("MOVE_FORWARD", "TURN_LEFT", "TURN_RIGHT", "STOP")
+_ACTION_RE = re.compile(r"\b(?:move[ _-]?)?(forward)\b|\b(?:turn[ _-]?)?(left|right)\b|\b(stop)\b", re.IGNORECASE)
+HELP = "Reply with one action: MOVE_FORWARD (0.25 m), TURN_LEFT (15 degrees), TURN_RIGHT (15 degrees) or STOP."
+
+
+def parse_nav_action(text: str) -> Action:
+    """The first action named in the reply: MOVE_FORWARD / TURN_LEFT / TURN_RIGHT / STOP, any case,
+    spaces or underscores ("move forward", "Turn_Left"), or just forward / left / right / stop."""
+    match = _ACTION_RE.search(text)
+    if match is None:
+        return Action(text, "invalid", error="no action found: reply MOVE_FORWARD, TURN_LEFT, TURN_RIGHT or STOP")
+    forward, side, stop = match.groups()
+    return Action(text, "MOVE_FORWARD" if forward else "STOP" if stop else f"TURN_{side.upper()}")
+
+
+class NavGrid:
+    """Geodesic distance to the goal anywhere in the house, from the worker's grid and distance field."""
+
+    def __init__(self, grid: dict[str, Any], field: np.ndarray) -> None:
+        self.free, self.x0, self.z0, self.cell, self.field = grid["free"], grid["x0"], grid["z0"], grid["cell"], field
+
+    def cell_of(self, pos) -> tuple[int, int]:
+        return int(round((pos[1] - self.z0) / self.cell)), int(round((pos[0] - self.x0) / self.cell))
+
+    def centre(self, cell: tuple[int, int]) -> np.ndarray:
+        return np.array([self.x0 + cell[1] * self.cell, self.z0 + cell[0] * self.cell])
+
+    def geodesic(self, pos) -> float:
+        """Distance along free space to the goal: via the best nearby finite cell (inf if none)."""
+        i, j = self.cell_of(pos)
+        best = math.inf
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                c = (i + di, j + dj)
+                if 0 <= c[0] < self.field.shape[0] and 0 <= c[1] < self.field.shape[1] and math.isfinite(self.field[c]):
+                    best = min(best, self.field[c] + float(np.linalg.norm(self.centre(c) - np.asarray(pos))))
+        return best
+
+    def next_waypoint(self, pos, lookahead: int = 2) -> np.ndarray:
+        """A point ``lookahead`` cells down the shortest path from ``pos``."""
+        i, j = self.cell_of(pos)
+        cells = [(a, b) for a in range(i - 1, i + 2) for b in range(j - 1, j + 2)
+                 if 0 <= a < self.field.shape[0] and 0 <= b < self.field.shape[1] and math.isfinite(self.field[a, b])]
+        c = min(cells, key=lambda x: self.field[x] + float(np.linalg.norm(self.centre(x) - np.asarray(pos))))
+        for _ in range(lookahead):
+            nxt = min(((c[0] + a, c[1] + b) for a in (-1, 0, 1) for b in (-1, 0, 1)
+                       if 0 <= c[0] + a < self.field.shape[0] and 0 <= c[1] + b < self.field.shape[1]), key=lambda x: self.field[x])
+            if self.field[nxt] >= self.field[c]:
+                break
+            c = nxt
+        return self.centre(c)
+
+
+def oracle_action(grid: NavGrid, pos, heading: float, blocked: bool = False, stop_within: float = 0.5) -> str:
+    """Follow the shortest path: turn towards a waypoint a little ahead, walk, stop at the goal. After
+    bumping into something, head for the middle of the current grid cell (clear of obstacles) first."""
+    if grid.geodesic(pos) <= stop_within:
+        return "STOP"
+    centre = grid.centre(grid.cell_of(pos))
+    waypoint = centre if blocked and np.linalg.norm(centre - np.asarray(pos)) > 0.05 else grid.next_waypoint(pos, 1 if blocked else 2)
+    dx, dz = waypoint - np.asarray(pos)
+    want = math.atan2(-dz, dx)  # MiniWorld: moving forward adds (cos dir, -sin dir) to (x, z)
+    diff = (want - heading + math.pi) % (2 * math.pi) - math.pi
+    if abs(diff) <= math.radians(7.5):
+        return "MOVE_FORWARD"
+    return "TURN_LEFT" if diff > 0 else "TURN_RIGHT"
+
+
+@register_env("VlnMiniWorld-v0")
+class VlnMiniWorldEnv(MultiTurnEnv):
+    """A seeded house, a start 5-20 m (geodesic) from a goal object, an R2R-like instruction; each turn
+    shows the egocentric RGB view and repeats the instruction. Episode metrics are on the last turn."""
+
+    unbounded_scores = frozenset({"nav_error", "path_length", "collisions", "steps"})
+
+    def __init__(self, width: int = 224, height: int = 224, max_steps: int = 500, success_distance: float = m.SUCCESS_DISTANCE,
+                 timeout: float = 120.0) -> None:
+        super().__init__()
+        self.config = dict(width=int(width), height=int(height), max_steps=int(max_steps), success_distance=float(success_distance), timeout=float(timeout))
+        self.sim = SimulatorProcess("mmturn.embodied.nav.house.HouseSim", timeout=timeout, width=int(width), height=int(height))
+
+    def spawn(self) -> "VlnMiniWorldEnv":
+        return type(self)(**self.config)
+
+    def close(self) -> None:
+        self.sim.close()
+
+    def _begin(self, options: dict[str, Any]) -> tuple[dict, dict[str, Any]]:
+        ep = self.sim.call("episode", int(self.np_random.integers(2**31)))
+        self.ep = ep
+        self.grid = NavGrid(ep["grid"], ep["field"])
+        rng = np.random.default_rng(int(self.np_random.integers(2**31)))
+        self.sub_instructions = route_steps(ep["reference"], ep["path_rooms"], ep["room_names"], ep["objects"], ep["goal_object"], rng)
+        self.instruction = instruction(self.sub_instructions)
+        self.pos, self.heading = np.asarray(ep["start"], float), ep["start_dir"]
+        self.positions, self.distances = [self.pos.copy()], [self.grid.geodesic(self.pos)]
+        self.d0, self.steps, self.collisions, self.stopped = self.distances[0], 0, 0, False
+        self._last_image, self.blocked = ep["obs"], False
+        return self._observe(ep["obs"], None)
+
+    def _observe(self, image: np.ndarray, note: str | None) -> tuple[dict, dict[str, Any]]:
+        text = f"Instruction: {self.instruction}\n" + (f"({note}) " if note else "") + HELP
+        privileged = {"oracle_reply": oracle_action(self.grid, self.pos, self.heading, self.blocked), "candidates": list(ACTIONS),
+                      "random_template": "{}"}
+        return {"parts": (Part.of_image(image), Part.of_text(text))}, privileged
+
+    def parse_action(self, text: str) -> Action:
+        return parse_nav_action(text)
+
+    def episode_scores(self) -> dict[str, float]:
+        """VLN-CE's measures of the finished episode."""
+        d = self.distances[-1]
+        ok = m.success(self.stopped, d, self.config["success_distance"])
+        path = np.array([[p[0], 0.0, p[1]] for p in self.positions])
+        reference = np.array([[p[0], 0.0, p[1]] for p in self.ep["reference"]])
+        return {"success": ok, "spl": m.spl(ok, self.d0, path), "soft_spl": m.soft_spl(d, self.d0, path),
+                "oracle_success": m.oracle_success(self.distances, self.config["success_distance"]),
+                "ndtw": m.ndtw(m.dedupe_path(path), reference, self.config["success_distance"]),
+                "sdtw": m.sdtw(m.dedupe_path(path), reference, ok, self.config["success_distance"]),
+                "nav_error": d if math.isfinite(d) else -1.0, "path_length": m.path_length(path),
+                "collisions": float(self.collisions), "steps": float(self.steps), "reward": ok}
+
+    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
+        note, image = None, None
+        if action.kind == "invalid":
+            note = "that was not an action; nothing happened"
+        elif action.kind == "STOP":
+            self.stopped = True
+        else:
+            r = self.sim.call("step", action.kind)
+            image, self.heading = r["obs"], r["dir"]
+            self.pos = np.asarray(r["pos"], float)
+            if r["collided"]:
+                self.collisions += 1
+                note = "you bumped into something and did not move"
+            if action.kind == "MOVE_FORWARD":
+                self.blocked = r["collided"]
+        self.steps += 1
+        self.positions.append(self.pos.copy())
+        self.distances.append(self.grid.geodesic(self.pos))
+        terminated = self.stopped
+        truncated = not terminated and self.steps >= self.config["max_steps"]
+        target = {"instruction": self.instruction, "goal": self.ep["goal"], "goal_object": self.ep["goal_object"]["name"]}
+        details = {"action": action.kind, "pos": self.pos.tolist(), "heading": self.heading}
+        if terminated or truncated:
+            result = TurnResult(self.episode_scores(), target, error=action.error, details={**details, "path": [p.tolist() for p in self.positions],
+                                                                                               "reference": self.ep["reference"]})
+            return result, self.empty_observation(), terminated, truncated, {}
+        result = TurnResult({"reward": 0.0}, target, error=action.error, details=details)
+        image = self._last_image = self._last_image if image is None else image
+        obs, privileged = self._observe(image, note)
+        return result, obs, False, False, privileged

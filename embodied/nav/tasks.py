@@ -1,0 +1,25 @@
+"""The navigation tasks."""
+from __future__ import annotations
+
+from statistics import fmean
+from typing import Any
+
+from mmturn.embodied.nav import env as _env  # noqa: F401  (registers the env)
+from mmturn.tasks.registry import register_task
+from mmturn.tasks.task import Task, TurnRecord
+
+NAV_METRICS = ("success", "spl", "soft_spl", "oracle_success", "ndtw", "sdtw", "nav_error", "path_length", "collisions", "steps")
+
+
+def nav_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
+    """VLN-CE's aggregation: each measure's plain mean over episodes (from each episode's last turn)."""
+    finals = [ep[-1]["scores"] for ep in episodes if ep and "success" in ep[-1]["scores"]]
+    return {"metrics": {k: fmean(f[k] for f in finals) for k in NAV_METRICS} if finals else {}, "curves": {}}
+
+
+register_task(Task(
+    name="vln-miniworld", env_id="mmturn/VlnMiniWorld-v0", version="1.0",
+    description="R2R/VLN-CE-style instruction following in procedurally generated MiniWorld houses (3D, headless)",
+    metrics=nav_metrics, metric_names=NAV_METRICS, default_limit=20, smoke_limit=2,
+    baselines=("oracle", "random", "forward"), history=1,  # the instruction is repeated every turn
+))

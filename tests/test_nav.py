@@ -1,0 +1,100 @@
+"""Navigation in MiniWorld houses: actions, instructions, the oracle's shortest paths (SR 1, SPL about 1),
+baselines, simulator isolation in a worker process, and a tiny VLM end to end."""
+import json
+
+import numpy as np
+import pytest
+
+from mmturn.embodied.nav.env import parse_nav_action
+from mmturn.embodied.nav.instructions import instruction, route_steps
+from mmturn.embodied.nav.worker import SimulatorError, SimulatorProcess
+from mmturn.tasks.cli import main
+
+
+@pytest.mark.parametrize("reply,kind", [("MOVE_FORWARD", "MOVE_FORWARD"), ("move forward please", "MOVE_FORWARD"), ("Turn_Left", "TURN_LEFT"),
+                                        ("I will turn right.", "TURN_RIGHT"), ("stop", "STOP"), ("STOP. Then forward", "STOP"), ("left", "TURN_LEFT")])
+def test_actions_parse(reply, kind):
+    assert parse_nav_action(reply).kind == kind
+
+
+def test_unparseable_action_is_invalid():
+    a = parse_nav_action("I am not sure where to go")
+    assert a.kind == "invalid" and a.error
+
+
+def test_instructions_name_rooms_landmarks_and_the_goal():
+    rooms = ["the brick room", "the marble room", "the wooden room"]
+    objects = [{"name": "red box", "pos": [1.0, 0.5], "room": 0}, {"name": "barrel", "pos": [9.0, 0.0], "room": 2}]
+    reference = [[0.0, 0.0], [1.0, 0.0], [5.0, 0.0], [9.0, 0.5]]
+    steps = route_steps(reference, [0, 0, 1, 2], rooms, objects, objects[1], np.random.default_rng(0))
+    text = instruction(steps)
+    assert len(steps) == 4 and "brick room" in text and "marble room" in text and "wooden room" in text
+    assert "red box" in steps[0] and text.rstrip(".").endswith("barrel") and text[0].isupper()
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("nav")
+    for model, limit in (("oracle", 5), ("random", 5), ("forward", 3)):
+        assert main(["run", "--no-progress", "--no-report", "--tasks", "vln-miniworld", "--model", model, "--limit", str(limit),
+                     "--output-dir", str(root / model)]) == 0
+    return root
+
+
+def test_oracle_reaches_every_goal_on_the_shortest_path(runs):
+    m = json.loads((runs / "oracle" / "results.json").read_text())["results"]["vln-miniworld"]
+    assert m["success"] == 1.0 and m["spl"] >= 0.95 and m["oracle_success"] == 1.0 and m["ndtw"] > 0.8 and m["collisions"] == 0.0
+
+
+def test_random_and_forward_rarely_succeed(runs):
+    for model in ("random", "forward"):
+        m = json.loads((runs / model / "results.json").read_text())["results"]["vln-miniworld"]
+        assert m["success"] <= 0.2 and m["spl"] <= 0.2
+
+
+def test_episode_records_paths_and_metrics(runs):
+    turns = [json.loads(x) for x in (runs / "oracle" / "samples" / "vln-miniworld.jsonl").read_text().splitlines() if '"type": "turn"' in x]
+    last = [t for t in turns if t["terminated"] or t["truncated"]]
+    assert len(last) == 5
+    for t in last:
+        assert t["details"]["path"][0] and t["details"]["reference"] and t["scores"]["steps"] == len([u for u in turns if u["index"] == t["index"]])
+        assert "Instruction:" in t["observation"][-1]["text"]
+
+
+def test_simulator_in_a_worker_survives_torchvision_in_this_process():
+    import torchvision  # noqa: F401  (loads triton's LLVM; MiniWorld's Mesa lives in the worker)
+
+    sim = SimulatorProcess("mmturn.embodied.nav.house.HouseSim", width=64, height=48)
+    try:
+        ep = sim.call("episode", 5)
+        assert ep["obs"].shape == (48, 64, 3) and 5.0 <= float(np.max(ep["field"][np.isfinite(ep["field"])]))
+        step = sim.call("step", "MOVE_FORWARD")
+        assert step["obs"].shape == (48, 64, 3)
+        with pytest.raises(SimulatorError, match="AttributeError"):
+            sim.call("no_such_method")
+        assert sim.call("step", "TURN_LEFT")["dir"] != step["dir"]  # the worker keeps serving after an error
+    finally:
+        sim.close()
+
+
+def test_a_hung_simulator_is_cut_off_and_restarted():
+    sim = SimulatorProcess("mmturn.embodied.nav.house.HouseSim", width=32, height=32, timeout=60)
+    try:
+        sim.call("episode", 1)
+        with pytest.raises(TimeoutError):
+            sim.call("episode", 2, timeout=0.001)  # an episode cannot be built in 1 ms: treated as a hang
+        assert sim.process is None
+        assert sim.call("episode", 2)["obs"].shape == (32, 32, 3)  # a fresh worker
+    finally:
+        sim.close()
+
+
+@pytest.mark.slow
+def test_tiny_vlm_runs_vln_end_to_end(tiny_qwen, tmp_path):
+    out = tmp_path / "vln"
+    code = main(["run", "--no-progress", "--no-report", "--tasks", "vln-miniworld", "--model", "hf", "--limit", "1",
+                 "--task-args", "max_steps=25", "--model-args", f"pretrained={tiny_qwen},max_new_tokens=8", "--output-dir", str(out)])
+    assert code == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["counts"]["vln-miniworld"] == {"episodes": 1, "turns": res["counts"]["vln-miniworld"]["turns"], "errors": 0}
+    assert 1 <= res["counts"]["vln-miniworld"]["turns"] <= 25 and res["results"]["vln-miniworld"]["success"] in (0.0, 1.0)
