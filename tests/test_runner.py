@@ -136,10 +136,11 @@ def test_no_argument_run_writes_every_baseline_and_a_report(tmp_path, monkeypatc
     runs = list((tmp_path / "mmturn-out").iterdir())
     assert len(runs) == 1
     root = runs[0]
-    assert {p.name for p in root.iterdir() if p.is_dir()} == {"oracle", "random", "forgetful", "ocr"}
+    assert {p.name for p in root.iterdir() if p.is_dir()} == {"oracle", "random", "forgetful", "ocr", "forward"}
     assert (root / "report.html").exists()
     assert metrics(root / "oracle")["mmmt-if"]["pif"] == 1.0 and metrics(root / "oracle")["gui-grounding"]["accuracy"] == 1.0
     assert set(metrics(root / "ocr")) == {"gui-grounding"} and set(metrics(root / "forgetful")) == {"mmmt-if", "mmmt-if-reminder"}
+    assert metrics(root / "oracle")["vln-miniworld"]["success"] == 1.0 and set(metrics(root / "forward")) == {"vln-miniworld"}
 
 
 def test_list_names_everything(capsys):
