@@ -104,7 +104,8 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         self.sim.close()
 
     def _begin(self, options: dict[str, Any]) -> tuple[dict, dict[str, Any]]:
-        ep = self.sim.call("episode", int(self.np_random.integers(2**31)))
+        self.seed_used = int(self.np_random.integers(2**31))  # the house and episode the worker builds
+        ep = self.sim.call("episode", self.seed_used)
         self.ep = ep
         self.grid = NavGrid(ep["grid"], ep["field"])
         rng = np.random.default_rng(int(self.np_random.integers(2**31)))
