@@ -98,3 +98,36 @@ def test_tiny_vlm_runs_vln_end_to_end(tiny_qwen, tmp_path):
     res = json.loads((out / "results.json").read_text())
     assert res["counts"]["vln-miniworld"] == {"episodes": 1, "turns": res["counts"]["vln-miniworld"]["turns"], "errors": 0}
     assert 1 <= res["counts"]["vln-miniworld"]["turns"] <= 25 and res["results"]["vln-miniworld"]["success"] in (0.0, 1.0)
+
+
+def test_dialog_questions_get_the_next_sub_instruction_and_are_counted():
+    import gymnasium as gym
+
+    env = gym.make("mmturn/VlnMiniWorld-v0", mode="dialog", width=64, height=48).unwrapped
+    try:
+        obs, info = env.reset(seed=4)
+        assert "ASK" in obs["parts"][-1].text and env.ep["goal_object"]["name"] in obs["parts"][-1].text
+        obs, _, _, _, info = env.step("ASK: where do I go?")
+        answer = obs["parts"][-1].text
+        assert "the guide says:" in answer and any(step in answer for step in env.sub_instructions)
+        assert info["action"]["kind"] == "ASK"
+        obs, reward, term, _, info = env.step("STOP")
+        assert term and info["scores"]["questions"] == 1.0 and info["scores"]["steps"] == 2.0
+        assert parse_nav_action("ASK: which way?").kind == "invalid"  # outside dialogues ASK is not an action
+        assert parse_nav_action("ASK: which way?", allow_questions=True).args == {"question": "which way?"}
+    finally:
+        env.close()
+
+
+def test_image_goal_shows_the_view_at_the_goal_first():
+    import gymnasium as gym
+
+    env = gym.make("mmturn/VlnMiniWorld-v0", mode="imagegoal", width=64, height=48).unwrapped
+    try:
+        obs, info = env.reset(seed=6)
+        images = [p.image for p in obs["parts"] if p.kind == "image"]
+        assert len(images) == 2 and not np.array_equal(images[0], images[1])
+        obs, _, _, _, _ = env.step("TURN_LEFT")
+        assert np.array_equal([p.image for p in obs["parts"] if p.kind == "image"][0], images[0])  # the goal image stays
+    finally:
+        env.close()

@@ -17,13 +17,18 @@ from mmturn.tasks.registry import register_env
 from mmturn.tasks.types import Action, Part, TurnResult
 
 ACTIONS = ("MOVE_FORWARD", "TURN_LEFT", "TURN_RIGHT", "STOP")
+_ASK_RE = re.compile(r"^\s*ASK\b[:\s]*(.*)", re.IGNORECASE | re.DOTALL)
 _ACTION_RE = re.compile(r"\b(?:move[ _-]?)?(forward)\b|\b(?:turn[ _-]?)?(left|right)\b|\b(stop)\b", re.IGNORECASE)
 HELP = "Reply with one action: MOVE_FORWARD (0.25 m), TURN_LEFT (15 degrees), TURN_RIGHT (15 degrees) or STOP."
+# (dialog mode also accepts "ASK: question"; the instruction says so)
 
 
-def parse_nav_action(text: str) -> Action:
+def parse_nav_action(text: str, allow_questions: bool = False) -> Action:
     """The first action named in the reply: MOVE_FORWARD / TURN_LEFT / TURN_RIGHT / STOP, any case,
-    spaces or underscores ("move forward", "Turn_Left"), or just forward / left / right / stop."""
+    spaces or underscores ("move forward", "Turn_Left"), or just forward / left / right / stop; in
+    dialogues also ``ASK: question``."""
+    if allow_questions and (ask := _ASK_RE.match(text)):
+        return Action(text, "ASK", {"question": ask.group(1).strip()})
     match = _ACTION_RE.search(text)
     if match is None:
         return Action(text, "invalid", error="no action found: reply MOVE_FORWARD, TURN_LEFT, TURN_RIGHT or STOP")
@@ -89,12 +94,17 @@ class VlnMiniWorldEnv(MultiTurnEnv):
     """A seeded house, a start 5-20 m (geodesic) from a goal object, an R2R-like instruction; each turn
     shows the egocentric RGB view and repeats the instruction. Episode metrics are on the last turn."""
 
-    unbounded_scores = frozenset({"nav_error", "path_length", "collisions", "steps"})
+    unbounded_scores = frozenset({"nav_error", "path_length", "collisions", "steps", "questions"})
+    MODES = ("vln", "dialog", "imagegoal")
 
     def __init__(self, width: int = 224, height: int = 224, max_steps: int = 500, success_distance: float = m.SUCCESS_DISTANCE,
-                 timeout: float = 120.0) -> None:
+                 timeout: float = 120.0, mode: str = "vln") -> None:
         super().__init__()
-        self.config = dict(width=int(width), height=int(height), max_steps=int(max_steps), success_distance=float(success_distance), timeout=float(timeout))
+        if mode not in self.MODES:
+            raise ValueError(f"mode must be one of {', '.join(self.MODES)}, got {mode!r}")
+        self.mode = mode
+        self.config = dict(width=int(width), height=int(height), max_steps=int(max_steps), success_distance=float(success_distance),
+                           timeout=float(timeout), mode=mode)
         self.sim = SimulatorProcess("mmturn.embodied.nav.house.HouseSim", timeout=timeout, width=int(width), height=int(height))
 
     def spawn(self) -> "VlnMiniWorldEnv":
@@ -110,7 +120,13 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         self.grid = NavGrid(ep["grid"], ep["field"])
         rng = np.random.default_rng(int(self.np_random.integers(2**31)))
         self.sub_instructions = route_steps(ep["reference"], ep["path_rooms"], ep["room_names"], ep["objects"], ep["goal_object"], rng)
-        self.instruction = instruction(self.sub_instructions)
+        self.instruction = {
+            "vln": instruction(self.sub_instructions),
+            "dialog": f"Find the {ep['goal_object']['name']} and stop next to it. You may ask the guide for directions by replying ASK: your question.",
+            "imagegoal": "Find the place shown in the goal image (the first image) and stop there.",
+        }[self.mode]
+        self.goal_image = self.sim.call("goal_view") if self.mode == "imagegoal" else None
+        self.questions = 0
         self.pos, self.heading = np.asarray(ep["start"], float), ep["start_dir"]
         self.positions, self.distances = [self.pos.copy()], [self.grid.geodesic(self.pos)]
         self.d0, self.steps, self.collisions, self.stopped = self.distances[0], 0, 0, False
@@ -121,10 +137,20 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         text = f"Instruction: {self.instruction}\n" + (f"({note}) " if note else "") + HELP
         privileged = {"oracle_reply": oracle_action(self.grid, self.pos, self.heading, self.blocked), "candidates": list(ACTIONS),
                       "random_template": "{}"}
-        return {"parts": (Part.of_image(image), Part.of_text(text))}, privileged
+        goal = (Part.of_text("Goal image:"), Part.of_image(self.goal_image), Part.of_text("Current view:")) if self.goal_image is not None else ()
+        return {"parts": (*goal, Part.of_image(image), Part.of_text(text))}, privileged
 
     def parse_action(self, text: str) -> Action:
-        return parse_nav_action(text)
+        return parse_nav_action(text, allow_questions=self.mode == "dialog")
+
+    def guide_answer(self) -> str:
+        """The guide's reply to a question: the sub-instruction for where the agent is on the route."""
+        reference = np.asarray(self.ep["reference"])
+        nearest = int(np.argmin(np.linalg.norm(reference - self.pos, axis=1)))
+        rooms = [r for r in dict.fromkeys(self.ep["path_rooms"]) if r >= 0]
+        here = self.ep["path_rooms"][nearest]
+        k = rooms.index(here) if here in rooms else 0
+        return self.sub_instructions[min(k + (1 if k < len(rooms) - 1 else 0), len(self.sub_instructions) - 1)]
 
     def episode_scores(self) -> dict[str, float]:
         """VLN-CE's measures of the finished episode."""
@@ -137,12 +163,16 @@ class VlnMiniWorldEnv(MultiTurnEnv):
                 "ndtw": m.ndtw(m.dedupe_path(path), reference, self.config["success_distance"]),
                 "sdtw": m.sdtw(m.dedupe_path(path), reference, ok, self.config["success_distance"]),
                 "nav_error": d if math.isfinite(d) else -1.0, "path_length": m.path_length(path),
-                "collisions": float(self.collisions), "steps": float(self.steps), "reward": ok}
+                "collisions": float(self.collisions), "steps": float(self.steps), "reward": ok,
+                **({"questions": float(self.questions)} if self.mode == "dialog" else {})}
 
     def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
         note, image = None, None
         if action.kind == "invalid":
             note = "that was not an action; nothing happened"
+        elif action.kind == "ASK":
+            self.questions += 1
+            note = f"the guide says: {self.guide_answer()}"
         elif action.kind == "STOP":
             self.stopped = True
         else:

@@ -169,12 +169,25 @@ class HouseSim:
         h.agent.pos = np.array([x, 0.0, z])
         h.agent.dir = float(rng.uniform(-math.pi, math.pi))
         path = descend(field, start)
+        self._goal, self._target = self._cell_pos(grid, goal_cell), target
         return {
             "start": [x, z], "start_dir": float(h.agent.dir), "goal": self._cell_pos(grid, goal_cell), "goal_object": target,
             "objects": h.objects, "room_names": h.room_names, "grid": grid, "field": field,
             "reference": [self._cell_pos(grid, c) for c in path], "path_rooms": [int(grid["room"][c]) for c in path],
             "obs": h.render_obs(), "top": h.top_view(),
         }
+
+    def goal_view(self) -> np.ndarray:
+        """What the agent would see standing at the goal facing the goal object (the image-goal variant)."""
+        h = self.house
+        pos, direction = h.agent.pos.copy(), h.agent.dir
+        gx, gz = self._goal
+        ox, oz = self._target["pos"]
+        h.agent.pos = np.array([gx, 0.0, gz])
+        h.agent.dir = math.atan2(-(oz - gz), ox - gx)
+        image = h.render_obs()
+        h.agent.pos, h.agent.dir = pos, direction
+        return image
 
     def step(self, action: str) -> dict[str, Any]:
         h = self.house

@@ -1,6 +1,7 @@
 """The navigation tasks."""
 from __future__ import annotations
 
+from dataclasses import replace
 from statistics import fmean
 from typing import Any
 
@@ -14,12 +15,21 @@ NAV_METRICS = ("success", "spl", "soft_spl", "oracle_success", "ndtw", "sdtw", "
 def nav_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
     """VLN-CE's aggregation: each measure's plain mean over episodes (from each episode's last turn)."""
     finals = [ep[-1]["scores"] for ep in episodes if ep and "success" in ep[-1]["scores"]]
-    return {"metrics": {k: fmean(f[k] for f in finals) for k in NAV_METRICS} if finals else {}, "curves": {}}
+    names = [k for k in NAV_METRICS + ("questions",) if finals and all(k in f for f in finals)]
+    return {"metrics": {k: fmean(f[k] for f in finals) for k in names}, "curves": {}}
 
 
-register_task(Task(
+VLN = register_task(Task(
     name="vln-miniworld", env_id="mmturn/VlnMiniWorld-v0", version="1.0",
     description="R2R/VLN-CE-style instruction following in procedurally generated MiniWorld houses (3D, headless)",
     metrics=nav_metrics, metric_names=NAV_METRICS, default_limit=20, smoke_limit=2,
     baselines=("oracle", "random", "forward"), history=1,  # the instruction is repeated every turn
+))
+register_task(replace(
+    VLN, name="vln-dialog-miniworld", env_kwargs={"mode": "dialog"}, metric_names=NAV_METRICS + ("questions",), seed_name="vln-miniworld",
+    description="CVDN-style: only the target is named; the agent may reply 'ASK: ...' and a guide answers with the next sub-instruction",
+))
+register_task(replace(
+    VLN, name="imagenav-miniworld", env_kwargs={"mode": "imagegoal"}, seed_name="vln-miniworld",
+    description="image-goal navigation: the first image shows the view at the goal; find it and stop there",
 ))
