@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -95,6 +96,47 @@ def _curve_plots(task: str, runs: list[tuple[str, dict]]) -> list[dict[str, str]
     return plots
 
 
+def _route_map(details: dict[str, Any]) -> str | None:
+    """A navigation episode's top-down map: free space, the reference path, the agent's path, start and goal."""
+    top = details.get("map")
+    if not top or not details.get("path"):
+        return None
+    free = np.array([[c == "1" for c in row] for row in top["free"]])
+    half = top["cell"] / 2
+    extent = (top["x0"] - half, top["x0"] + free.shape[1] * top["cell"] - half, top["z0"] + free.shape[0] * top["cell"] - half, top["z0"] - half)
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    ax.imshow(free, cmap="Greys_r", extent=extent, vmin=-0.3, vmax=1.0)
+    ref, path = np.asarray(details["reference"]), np.asarray(details["path"])
+    ax.plot(ref[:, 0], ref[:, 1], color="tab:green", linewidth=2, label="reference")
+    ax.plot(path[:, 0], path[:, 1], color="tab:red", linewidth=1.5, label="agent")
+    ax.scatter([path[0, 0]], [path[0, 1]], color="tab:blue", zorder=3, label="start")
+    ax.scatter([ref[-1, 0]], [ref[-1, 1]], marker="*", s=160, color="gold", edgecolors="black", zorder=3, label="goal")
+    ax.set(xlabel="x (m)", ylabel="z (m)")
+    ax.legend(fontsize=7, loc="upper right")
+    return _png_uri(fig)
+
+
+def _frame_strip(run_dir: RunDir, turns: list[dict[str, Any]], count: int = 8) -> str | None:
+    """The first ``count`` first-person frames of an episode, side by side."""
+    frames = []
+    for t in turns[:count]:
+        refs = [p["image"] for p in t["observation"] if "image" in p]
+        if refs:
+            try:
+                with Image.open(run_dir.image_path(refs[-1])) as img:
+                    frames.append(img.convert("RGB").resize((112, 112)))
+            except OSError:
+                pass
+    if not frames:
+        return None
+    strip = Image.new("RGB", (112 * len(frames), 112))
+    for k, frame in enumerate(frames):
+        strip.paste(frame, (112 * k, 0))
+    buf = io.BytesIO()
+    strip.save(buf, format="JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
 def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> list[dict[str, Any]]:
     run_dir = RunDir(run)
     out = []
@@ -108,7 +150,10 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
             shown.append({"turn": t["turn"] + 1, "parts": parts, "reply": t["reply"], "error": t.get("error") or t.get("model_error"),
                           "scores": [(k, _fmt(v)) for k, v in t["scores"].items()]})
         rewards = [t["reward"] for t in turns]
-        out.append({"model": label, "index": index, "repeat": repeat, "turns": shown, "reward": _fmt(sum(rewards) / max(len(rewards), 1))})
+        route = _route_map(turns[-1].get("details") or {})
+        extras = [u for u in (route, _frame_strip(run_dir, turns) if route else None) if u]
+        out.append({"model": label, "index": index, "repeat": repeat, "turns": shown, "reward": _fmt(sum(rewards) / max(len(rewards), 1)),
+                    "extras": extras})
     return out
 
 

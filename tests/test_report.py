@@ -83,3 +83,11 @@ def test_report_draws_the_predicted_click_on_gui_screenshots(tmp_path):
     thumb = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")).astype(int)
     red = (thumb[:, :, 0] > 180) & (thumb[:, :, 1] < 90) & (thumb[:, :, 2] < 90)
     assert red.sum() > 20  # the oracle's click, drawn as a red ring
+
+
+def test_report_shows_navigation_maps_and_frame_strips(tmp_path):
+    out = tmp_path / "nav"
+    assert main(["run", "--no-progress", "--tasks", "vln-miniworld", "--model", "oracle", "--limit", "1", "--output-dir", str(out)]) == 0
+    html = (out / "report.html").read_text()
+    assert html.count('class="extra" alt="episode overview" src="data:image/png;base64,') == 1  # the top-down map
+    assert html.count('class="extra" alt="episode overview" src="data:image/jpeg;base64,') == 1  # the first-person strip

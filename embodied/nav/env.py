@@ -192,8 +192,10 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         target = {"instruction": self.instruction, "goal": self.ep["goal"], "goal_object": self.ep["goal_object"]["name"]}
         details = {"action": action.kind, "pos": self.pos.tolist(), "heading": self.heading}
         if terminated or truncated:
-            result = TurnResult(self.episode_scores(), target, error=action.error, details={**details, "path": [p.tolist() for p in self.positions],
-                                                                                               "reference": self.ep["reference"]})
+            grid = self.ep["grid"]
+            top = {"free": ["".join("1" if v else "0" for v in row) for row in grid["free"]], "x0": grid["x0"], "z0": grid["z0"], "cell": grid["cell"]}
+            result = TurnResult(self.episode_scores(), target, error=action.error,
+                                details={**details, "path": [p.tolist() for p in self.positions], "reference": self.ep["reference"], "map": top})
             return result, self.empty_observation(), terminated, truncated, {}
         result = TurnResult({"reward": 0.0}, target, error=action.error, details=details)
         image = self._last_image = self._last_image if image is None else image
