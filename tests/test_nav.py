@@ -131,3 +131,65 @@ def test_image_goal_shows_the_view_at_the_goal_first():
         assert np.array_equal([p.image for p in obs["parts"] if p.kind == "image"][0], images[0])  # the goal image stays
     finally:
         env.close()
+
+
+def _vlnce_file(tmp_path, episodes, gz=True):
+    import gzip
+
+    data = json.dumps({"episodes": episodes, "instruction_vocab": {}}).encode()
+    path = tmp_path / ("val.json.gz" if gz else "val.json")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+R2R_EPISODE = {"episode_id": 7, "trajectory_id": 4, "scene_id": "data/scene_datasets/mp3d/7y3s/7y3s.glb", "start_position": [1.0, 0.1, 2.0],
+               "start_rotation": [0, 0.38, 0, 0.92], "info": {"geodesic_distance": 9.9}, "goals": [{"position": [5.0, 0.1, 2.0], "radius": 3.0}],
+               "instruction": {"instruction_text": "Walk past the sofa and stop at the door.", "instruction_tokens": [1, 2]},
+               "reference_path": [[1.0, 0.1, 2.0], [3.0, 0.1, 2.0], [5.0, 0.1, 2.0]]}
+
+
+def test_vlnce_episode_files_load_with_dense_references(tmp_path):
+    from mmturn.embodied.nav.episodes import load_vlnce, scene_path
+
+    import gzip
+
+    path = _vlnce_file(tmp_path, [R2R_EPISODE])
+    gt = tmp_path / "val_gt.json.gz"
+    gt.write_bytes(gzip.compress(json.dumps({"7": {"locations": [[1.0, 0.1, 2.0], [2.0, 0.1, 2.0], [5.0, 0.1, 2.0]], "forward_steps": 16}}).encode()))
+    (ep,) = load_vlnce(path, gt)
+    assert ep.episode_id == "7" and ep.trajectory_id == "4" and ep.goal_radius == 3.0 and ep.instruction.startswith("Walk past")
+    assert ep.dense_reference == [[1.0, 0.1, 2.0], [2.0, 0.1, 2.0], [5.0, 0.1, 2.0]] and len(ep.reference_path) == 3
+    assert scene_path("/scenes", ep.scene_id).as_posix() == "/scenes/mp3d/7y3s/7y3s.glb"
+    assert load_vlnce(_vlnce_file(tmp_path, [R2R_EPISODE], gz=False))[0].locations is None
+
+
+@pytest.mark.parametrize("change,field", [
+    ({"start_position": [1, 2]}, "episodes[0].start_position"),
+    ({"start_rotation": "up"}, "episodes[0].start_rotation"),
+    ({"goals": []}, "episodes[0].goals"),
+    ({"instruction": {"instruction_text": ""}}, "episodes[0].instruction.instruction_text"),
+    ({"reference_path": [[1, 2, "x"]]}, "episodes[0].reference_path[0]"),
+])
+def test_malformed_vlnce_episodes_name_the_field(tmp_path, change, field):
+    from mmturn.embodied.nav.episodes import load_vlnce
+    from mmturn.tasks.datasets import DatasetError
+
+    with pytest.raises(DatasetError) as err:
+        load_vlnce(_vlnce_file(tmp_path, [{**R2R_EPISODE, **change}]))
+    assert err.value.field == field
+
+
+def test_vlnce_measures_combine_the_pure_metrics():
+    from mmturn.embodied.nav.metrics import vlnce_measures
+
+    positions = [[0, 0, 0], [0.25, 0, 0], [0.25, 0, 0], [0.5, 0, 0]]
+    scores = vlnce_measures(positions, [2.5, 2.25, 2.25, 2.0], True, [[0, 0, 0], [0.5, 0, 0]], steps=4, collisions=1)
+    assert scores["success"] == 1.0 and scores["path_length"] == 0.5 and scores["spl"] == 1.0 and scores["collisions"] == 1.0
+    assert scores["ndtw"] == pytest.approx(np.exp(-0.25 / (2 * 3.0)))  # deduped path (0, .25, .5) against (0, .5)
+
+
+def test_habitat_backend_is_offered_only_where_habitat_sim_is_installed():
+    from mmturn.embodied.nav import habitat
+    from mmturn.tasks.registry import ENVS, TASKS
+
+    assert ("mmturn/VlnHabitat-v0" in ENVS) == habitat.AVAILABLE and ("vln-habitat" in TASKS) == habitat.AVAILABLE

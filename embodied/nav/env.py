@@ -129,7 +129,7 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         self.questions = 0
         self.pos, self.heading = np.asarray(ep["start"], float), ep["start_dir"]
         self.positions, self.distances = [self.pos.copy()], [self.grid.geodesic(self.pos)]
-        self.d0, self.steps, self.collisions, self.stopped = self.distances[0], 0, 0, False
+        self.steps, self.collisions, self.stopped = 0, 0, False
         self._last_image, self.blocked = ep["obs"], False
         return self._observe(ep["obs"], None)
 
@@ -153,18 +153,11 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         return self.sub_instructions[min(k + (1 if k < len(rooms) - 1 else 0), len(self.sub_instructions) - 1)]
 
     def episode_scores(self) -> dict[str, float]:
-        """VLN-CE's measures of the finished episode."""
-        d = self.distances[-1]
-        ok = m.success(self.stopped, d, self.config["success_distance"])
+        """VLN-CE's measures of the finished episode (positions on the floor plane, y = 0)."""
         path = np.array([[p[0], 0.0, p[1]] for p in self.positions])
         reference = np.array([[p[0], 0.0, p[1]] for p in self.ep["reference"]])
-        return {"success": ok, "spl": m.spl(ok, self.d0, path), "soft_spl": m.soft_spl(d, self.d0, path),
-                "oracle_success": m.oracle_success(self.distances, self.config["success_distance"]),
-                "ndtw": m.ndtw(m.dedupe_path(path), reference, self.config["success_distance"]),
-                "sdtw": m.sdtw(m.dedupe_path(path), reference, ok, self.config["success_distance"]),
-                "nav_error": d if math.isfinite(d) else -1.0, "path_length": m.path_length(path),
-                "collisions": float(self.collisions), "steps": float(self.steps), "reward": ok,
-                **({"questions": float(self.questions)} if self.mode == "dialog" else {})}
+        scores = m.vlnce_measures(path, self.distances, self.stopped, reference, self.steps, self.collisions, self.config["success_distance"])
+        return {**scores, "reward": scores["success"], **({"questions": float(self.questions)} if self.mode == "dialog" else {})}
 
     def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
         note, image = None, None

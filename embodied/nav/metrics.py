@@ -87,3 +87,17 @@ def dedupe_path(positions) -> np.ndarray:
         return p
     keep = [0] + [i for i in range(1, len(p)) if not np.array_equal(p[i], p[i - 1])]
     return p[keep]
+
+
+def vlnce_measures(positions, distances, stopped: bool, reference, steps: int, collisions: int,
+                   success_distance: float = SUCCESS_DISTANCE) -> dict[str, float]:
+    """Every VLN-CE measure of one finished episode, from the agent's positions (n, 3) after each step
+    (start first), the geodesic distances to the goal at those positions, and the dense reference path."""
+    path = _points(positions)
+    d, d0 = float(distances[-1]), float(distances[0])
+    ok = success(stopped, d, success_distance)
+    followed = dedupe_path(path)
+    return {"success": ok, "spl": spl(ok, d0, path), "soft_spl": soft_spl(d, d0, path),
+            "oracle_success": oracle_success(distances, success_distance), "ndtw": ndtw(followed, reference, success_distance),
+            "sdtw": sdtw(followed, reference, ok, success_distance), "nav_error": d if np.isfinite(d) else -1.0,
+            "path_length": path_length(path), "collisions": float(collisions), "steps": float(steps)}

@@ -33,3 +33,12 @@ register_task(replace(
     VLN, name="imagenav-miniworld", env_kwargs={"mode": "imagegoal"}, seed_name="vln-miniworld",
     description="image-goal navigation: the first image shows the view at the goal; find it and stop there",
 ))
+
+from mmturn.embodied.nav import habitat as _habitat  # noqa: E402
+
+if _habitat.AVAILABLE:
+    register_task(replace(
+        VLN, name="vln-habitat", env_id="mmturn/VlnHabitat-v0", builtin=False, required_args=("path", "scenes_dir"),
+        description="VLN-CE (R2R / RxR episode files) in habitat-sim: --task-args path=val_seen.json.gz,scenes_dir=DIR[,gt_path=...]",
+        baselines=("random",),
+    ))
