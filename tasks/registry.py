@@ -22,6 +22,7 @@ BUILTIN_MODULES = (
     "mmturn.embodied.gui.ocr_agent",
     "mmturn.embodied.nav.tasks",
     "mmturn.embodied.nav.baselines",
+    "mmturn.embodied.nav.clip_agent",
 )
 
 

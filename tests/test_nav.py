@@ -193,3 +193,24 @@ def test_habitat_backend_is_offered_only_where_habitat_sim_is_installed():
     from mmturn.tasks.registry import ENVS, TASKS
 
     assert ("mmturn/VlnHabitat-v0" in ENVS) == habitat.AVAILABLE and ("vln-habitat" in TASKS) == habitat.AVAILABLE
+
+
+def test_landmarks_split_the_instruction():
+    from mmturn.embodied.nav.clip_agent import landmarks
+
+    text = "Walk out of the brick room past the barrel, go through the marble room, and stop next to the red key."
+    assert landmarks(text) == ["Walk out of the brick room past the barrel", "go through the marble room", "stop next to the red key"]
+
+
+@pytest.mark.slow
+def test_clip_nav_runs_from_a_local_open_clip_checkpoint(tiny_clip, tmp_path):
+    out = tmp_path / "clip"
+    args = f"model={tiny_clip['model']},pretrained={tiny_clip['pretrained']},model_config={tiny_clip['model_config']}"
+    code = main(["run", "--no-progress", "--no-report", "--tasks", "vln-miniworld", "--model", "clip-nav", "--limit", "2",
+                 "--task-args", "panorama=true,width=64,height=64", "--model-args", args, "--output-dir", str(out)])
+    assert code == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["counts"]["vln-miniworld"]["episodes"] == 2 and res["counts"]["vln-miniworld"]["errors"] == 0
+    turns = [json.loads(x) for x in (out / "samples" / "vln-miniworld.jsonl").read_text().splitlines() if '"type": "turn"' in x]
+    assert sum(len([p for p in t["observation"] if "image" in p]) for t in turns[:1]) == 13  # the view and a 12-view panorama
+    assert {t["reply"] for t in turns} <= {"MOVE_FORWARD", "TURN_LEFT", "TURN_RIGHT", "STOP"} and turns[-1]["reply"] == "STOP"

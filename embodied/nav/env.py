@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import numpy as np
+from gymnasium import spaces
 
 from mmturn.embodied.nav import metrics as m
 from mmturn.embodied.nav.instructions import instruction, route_steps
@@ -98,13 +99,15 @@ class VlnMiniWorldEnv(MultiTurnEnv):
     MODES = ("vln", "dialog", "imagegoal")
 
     def __init__(self, width: int = 224, height: int = 224, max_steps: int = 500, success_distance: float = m.SUCCESS_DISTANCE,
-                 timeout: float = 120.0, mode: str = "vln") -> None:
-        super().__init__()
+                 timeout: float = 120.0, mode: str = "vln", depth: bool = False, panorama: bool = False) -> None:
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {', '.join(self.MODES)}, got {mode!r}")
-        self.mode = mode
+        self.mode, self.depth, self.panorama = mode, bool(depth), bool(panorama)
+        if self.depth:  # declared per instance: only envs that render depth carry it
+            self.extra_spaces = {"depth": spaces.Box(0.0, 100.0, (int(height), int(width), 1), np.float32)}  # metres
+        super().__init__()
         self.config = dict(width=int(width), height=int(height), max_steps=int(max_steps), success_distance=float(success_distance),
-                           timeout=float(timeout), mode=mode)
+                           timeout=float(timeout), mode=mode, depth=self.depth, panorama=self.panorama)
         self.sim = SimulatorProcess("mmturn.embodied.nav.house.HouseSim", timeout=timeout, width=int(width), height=int(height))
 
     def spawn(self) -> "VlnMiniWorldEnv":
@@ -138,7 +141,14 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         privileged = {"oracle_reply": oracle_action(self.grid, self.pos, self.heading, self.blocked), "candidates": list(ACTIONS),
                       "random_template": "{}"}
         goal = (Part.of_text("Goal image:"), Part.of_image(self.goal_image), Part.of_text("Current view:")) if self.goal_image is not None else ()
-        return {"parts": (*goal, Part.of_image(image), Part.of_text(text))}, privileged
+        sensors = self.sim.call("views", self.depth, self.panorama) if self.depth or self.panorama else {}
+        pano = ()
+        if self.panorama:
+            pano = (Part.of_text("Panorama, 12 views turning left by 30 degrees from straight ahead:"), *map(Part.of_image, sensors["panorama"]))
+        obs = {"parts": (*goal, Part.of_image(image), *pano, Part.of_text(text))}
+        if self.depth:
+            obs["depth"] = sensors["depth"]
+        return obs, privileged
 
     def parse_action(self, text: str) -> Action:
         return parse_nav_action(text, allow_questions=self.mode == "dialog")

@@ -177,6 +177,20 @@ class HouseSim:
             "obs": h.render_obs(), "top": h.top_view(),
         }
 
+    def depth(self) -> np.ndarray:
+        """The current view's depth in metres, (height, width, 1) float32."""
+        return np.asarray(self.house.render_depth(), np.float32)
+
+    def panorama(self, views: int = 12) -> list[np.ndarray]:
+        """``views`` views at equal angles (30 degrees for 12), turning left from the current heading."""
+        h = self.house
+        heading, images = h.agent.dir, []
+        for k in range(views):
+            h.agent.dir = heading + k * 2 * math.pi / views
+            images.append(h.render_obs())
+        h.agent.dir = heading
+        return images
+
     def goal_view(self) -> np.ndarray:
         """What the agent would see standing at the goal facing the goal object (the image-goal variant)."""
         h = self.house
@@ -188,6 +202,10 @@ class HouseSim:
         image = h.render_obs()
         h.agent.pos, h.agent.dir = pos, direction
         return image
+
+    def views(self, depth: bool, panorama: bool) -> dict[str, Any]:
+        """The optional sensors of the current pose."""
+        return {**({"depth": self.depth()} if depth else {}), **({"panorama": self.panorama()} if panorama else {})}
 
     def step(self, action: str) -> dict[str, Any]:
         h = self.house
