@@ -20,14 +20,14 @@ def measure(env_id: str, module, episodes: int) -> tuple[float, float, int]:
     render: before it on odd screens, after it on even ones, so caches favour neither side."""
     bare = [0.0, 0]
 
-    def render_twice(root, theme="light"):
+    def render_twice(root, theme="light", marks=False):
         first = bare[1] % 2 == 1
-        image = None if first else render(root, theme)
+        image = None if first else render(root, theme, marks)
         started = time.perf_counter()
-        render(root, theme)
+        render(root, theme, marks)
         bare[0] += time.perf_counter() - started
         bare[1] += 1
-        return render(root, theme) if first else image
+        return render(root, theme, marks) if first else image
 
     module.render = render_twice
     try:
