@@ -13,6 +13,7 @@ import gymnasium as gym
 T = TypeVar("T")
 
 BUILTIN_MODULES = (
+    "mmturn.vision.scorers",
     "mmturn.vision.models.baselines",
     "mmturn.vision.models.openai_chat",
     "mmturn.vision.models.hf",

@@ -16,6 +16,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
     ("image_dialogue.py", ["--episodes", "1", "--turns", "6"], 1),
     ("gui.py", ["--episodes", "3"], 2),
     ("nav.py", ["--episodes", "1", "--size", "64"], 1),
+    ("scorers.py", ["--images", "8", "--batch", "4"], 1),
 ])
 def test_benchmark_prints_its_ratios(script, args, ratios):
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True, timeout=600)

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from mmturn.assets import ASSETS
-from mmturn.embodied.gui.actions import from_pixels, parse_action, point_in_box, to_pixels
+from mmturn.embodied.gui.actions import from_pixels, parse_action, to_pixels
+from mmturn.vision.geometry import iou, point_in_box
 from mmturn.embodied.gui.apps import APP_CLASSES
 from mmturn.embodied.gui.grounding import random_screen, score_click, targets
 from mmturn.embodied.gui.render import render
@@ -73,6 +74,7 @@ def test_other_action_types_and_element_index():
 def test_point_in_box_counts_edges_and_conversions_round_trip():
     assert point_in_box(10, 20, (10, 20, 30, 40)) and point_in_box(30, 40, (10, 20, 30, 40))
     assert not point_in_box(30.01, 40, (10, 20, 30, 40))
+    assert iou((0, 0, 10, 10), (5, 0, 15, 10)) == 50 / 150 and iou((0, 0, 1, 1), (2, 2, 3, 3)) == 0.0 and iou((0, 0, 0, 0), (0, 0, 0, 0)) == 0.0
     for coords in ("pixel", "norm1", "norm1000"):
         x, y = to_pixels(*from_pixels(333, 777, coords, 1080, 2400), coords, 1080, 2400)
         assert abs(x - 333) <= 1.1 and abs(y - 777) <= 1.2

@@ -22,11 +22,15 @@ class ClipEmbedder:
         self.model.eval()
         self.tokenizer = open_clip.get_tokenizer(model)
 
-    def image_features(self, images: Sequence[np.ndarray]) -> np.ndarray:
-        batch = self.torch.stack([self.preprocess(Image.fromarray(i)) for i in images]).to(self.device)
-        with self.torch.inference_mode():
-            f = self.model.encode_image(batch)
-        return (f / f.norm(dim=-1, keepdim=True)).float().cpu().numpy()
+    def image_features(self, images: Sequence[np.ndarray], batch_size: int = 64) -> np.ndarray:
+        """Unit-norm image embeddings, computed ``batch_size`` images at a time."""
+        out = []
+        for start in range(0, len(images), batch_size):
+            batch = self.torch.stack([self.preprocess(Image.fromarray(i)) for i in images[start:start + batch_size]]).to(self.device)
+            with self.torch.inference_mode():
+                f = self.model.encode_image(batch)
+            out.append((f / f.norm(dim=-1, keepdim=True)).float().cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
     @functools.lru_cache(maxsize=1024)
     def _text(self, text: str) -> np.ndarray:

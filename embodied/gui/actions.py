@@ -114,9 +114,3 @@ def _from_json(text: str, data: dict[str, Any], coords: str, width: int, height:
             return Action(text, "invalid", error="status needs goal_status 'complete' or 'infeasible'")
         return Action(text, kind, {"goal_status": status})
     return Action(text, kind)
-
-
-def point_in_box(x: float, y: float, box: tuple[float, float, float, float]) -> bool:
-    """ScreenSpot's rule: inside when x1 <= x <= x2 and y1 <= y <= y2 (edges count as inside)."""
-    x1, y1, x2, y2 = box
-    return x1 <= x <= x2 and y1 <= y <= y2

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mmturn.assets import ASSETS
-from mmturn.embodied.gui.actions import COORDS, coordinate_hint, from_pixels, parse_action, point_in_box
+from mmturn.embodied.gui.actions import COORDS, coordinate_hint, from_pixels, parse_action
 from mmturn.embodied.gui.apps import APP_CLASSES, clock_time, make_apps
 from mmturn.embodied.gui.device import Device
 from mmturn.embodied.gui.render import THEMES, render
@@ -21,6 +21,7 @@ from mmturn.tasks.env import DialogueEnv
 from mmturn.tasks.registry import register_env
 from mmturn.tasks.spaces import UnicodeText
 from mmturn.tasks.types import Episode, Part, Turn, TurnResult
+from mmturn.vision.geometry import point_in_box, xywh_to_xyxy
 
 CLICK_TYPES = ("click", "double_tap", "long_press")
 NAV = {"nav_back": "Go back", "nav_home": "Go to the home screen", "nav_recent": "Show recent apps", "back": "Navigate up"}
@@ -175,7 +176,7 @@ class ScreenSpotEnv(_Grounding):
             if len(bbox) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bbox):
                 raise DatasetError(self.path, None, f"{where}.bbox", "must be four numbers")
             x, y, a, b = (float(v) for v in bbox)
-            box = [x, y, x + a, y + b] if self.format == "screenspot" else [x, y, a, b]
+            box = xywh_to_xyxy([x, y, a, b]) if self.format == "screenspot" else [x, y, a, b]
             if box[2] < box[0] or box[3] < box[1]:
                 raise DatasetError(self.path, None, f"{where}.bbox", f"an empty box {bbox}")
             image = require(item, "img_filename", str, self.path, None)
