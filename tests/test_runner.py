@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from mmturn.tasks.cli import main
 from mmturn.tasks.logs import RunDir
