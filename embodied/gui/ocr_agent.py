@@ -1,6 +1,6 @@
 """``ocr``: a pixel-only GUI agent. It reads the screenshot with the PP-OCR text detector and
-recogniser shipped by ``rapidocr-onnxruntime`` (no accessibility tree), finds the line that best
-matches the quoted target of the instruction, and clicks its centre."""
+recogniser shipped by ``rapidocr-onnxruntime`` (``vision.detectors``; no accessibility tree), finds
+the line that best matches the quoted target of the instruction, and clicks its centre."""
 from __future__ import annotations
 
 import asyncio
@@ -14,6 +14,7 @@ from mmturn.embodied.gui.actions import from_pixels
 from mmturn.tasks.model import Model
 from mmturn.tasks.registry import register_model
 from mmturn.tasks.types import Reply, Request
+from mmturn.vision.detectors import detect_text
 
 
 def _convention(prompt: str) -> str:
@@ -38,21 +39,17 @@ class OCRAgent(Model):
     concurrency = 1
 
     def __init__(self, min_similarity: float = 0.5) -> None:
-        from rapidocr_onnxruntime import RapidOCR
-
         self.min_similarity = float(min_similarity)
-        self._engine = RapidOCR()
 
     def locate(self, image: np.ndarray, phrase: str) -> tuple[float, float] | None:
         """Centre of the OCR line most similar to ``phrase`` (a line containing it is preferred)."""
-        lines, _ = self._engine(image)
         best, best_score = None, self.min_similarity
-        for box, text, _conf in lines or []:
-            a, b = text.lower().strip(), phrase.lower().strip()
+        for line in detect_text(image):
+            a, b = line.label.lower().strip(), phrase.lower().strip()
             score = 1.0 + len(b) / max(len(a), 1) if b and b in a else difflib.SequenceMatcher(None, a, b).ratio()
             if score > best_score:
-                xs, ys = [p[0] for p in box], [p[1] for p in box]
-                best, best_score = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2), score
+                x1, y1, x2, y2 = line.box
+                best, best_score = ((x1 + x2) / 2, (y1 + y2) / 2), score
         return best
 
     async def respond(self, request: Request) -> Reply:
