@@ -98,6 +98,11 @@ def test_reminder_variant_restates_instructions_over_the_same_dialogue():
     ("option (b)", Answer("choice", "B", ("A) cat", "B) dog")), True),
     ("a dog", Answer("choice", "B", ("A) cat", "B) dog")), True),
     ("", Answer("number", 0.0), False),
+    ("[10, 10, 30, 30]", Answer("box", [10, 10, 30, 30]), True),
+    ("The box is 12 12 31 29", Answer("box", [10, 10, 30, 30]), True),
+    ('{"answer": "[11, 9, 30, 31]"}', Answer("box", [10, 10, 30, 30]), True),
+    ("[40, 40, 60, 60]", Answer("box", [10, 10, 30, 30]), False),
+    ("10, 10", Answer("box", [10, 10, 30, 30]), False),
 ])
 def test_answer_extraction(reply, answer, ok):
     assert is_correct(answer, reply) is ok
@@ -119,3 +124,17 @@ def test_realizer_never_claims_a_reply_that_fails_verification():
         if reply is not None:
             assert all(verify(i, kw, reply) for i, kw in chosen)
             assert is_correct(Answer("number", 42.0), reply)
+
+
+def test_shape_boxes_in_the_ground_truth_match_the_pixels():
+    from mmturn.vision.detectors import detect_shapes
+    from mmturn.vision.geometry import iou
+
+    for seed in range(10):
+        scene = GENERATORS["shapes"](np.random.default_rng(seed))
+        found = detect_shapes(scene.image)
+        for obj in scene.facts["objects"]:
+            label = f"{obj['colour']} {obj['shape']}"
+            assert max(iou(obj["box"], d.box) for d in found if d.label == label) >= 0.8
+        boxes = [q for q in scene.qas if q.answer.kind == "box"]
+        assert all(q.answer.value in [o["box"] for o in scene.facts["objects"]] for q in boxes)

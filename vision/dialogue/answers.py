@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mmturn.vision.geometry import iou
 from mmturn.vision.instructions import strip_json_fence
 
-AnswerKind = Literal["exact", "number", "set", "yesno", "choice", "time"]
+AnswerKind = Literal["exact", "number", "set", "yesno", "choice", "time", "box"]
+BOX_IOU = 0.5  # a box answer is right at IoU >= 0.5 (the usual detection threshold) unless the answer sets another
 
 _UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
@@ -44,6 +46,8 @@ class Answer:
             return items[0] if len(items) == 1 else " and ".join([" ".join(items[:-1]), items[-1]])
         if self.kind == "choice":
             return f"option {self.value}"
+        if self.kind == "box":
+            return "[" + ", ".join(str(int(round(v))) for v in self.value) + "]"
         return str(self.value)
 
     def to_json(self) -> dict[str, Any]:
@@ -98,6 +102,9 @@ def is_correct(answer: Answer, reply: str) -> bool:
     if answer.kind == "number":
         nums = numbers_in(text)
         return bool(nums) and abs(nums[0] - float(answer.value)) <= answer.tolerance + 1e-9
+    if answer.kind == "box":
+        nums = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", text)][:4]
+        return len(nums) == 4 and iou(nums, answer.value) >= (answer.tolerance or BOX_IOU)
     if answer.kind == "time":
         m = re.search(r"\b(\d{1,2})\s*[:.h]\s*(\d{2})\b", text)
         return m is not None and f"{int(m.group(1))}:{m.group(2)}" == answer.value

@@ -45,6 +45,9 @@ def candidates(answer: Answer, rng: np.random.Generator) -> list[str]:
         return [" and ".join(sorted(rng.choice(answer.choices, size=k, replace=False).tolist())) for _ in range(4)]
     if answer.kind == "time":
         return [f"{int(rng.integers(1, 13))}:{int(rng.integers(0, 12)) * 5:02d}" for _ in range(4)]
+    if answer.kind == "box":
+        side = max(answer.value) * 1.2
+        return [Answer("box", sorted(rng.uniform(0, side, 2).tolist()) + sorted(rng.uniform(0, side, 2).tolist())).text for _ in range(4)]
     if answer.kind == "number":
         hi = max(10, int(float(answer.value) * 2))
         return [str(int(v)) for v in rng.integers(0, hi + 1, size=4)]

@@ -109,9 +109,12 @@ def shapes_scene(rng: np.random.Generator) -> Scene:
         shape, colour = _pick(rng, SHAPES), _pick(rng, tuple(COLOURS))
         if shape == "circle":
             draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=COLOURS[colour])
+            box = [cx - r, cy - r, cx + r, cy + r]
         else:
-            draw.polygon(_polygon(shape, cx, cy, r), fill=COLOURS[colour])
-        objs.append({"shape": shape, "colour": colour, "x": cx, "y": cy, "r": r})
+            points = _polygon(shape, cx, cy, r)
+            draw.polygon(points, fill=COLOURS[colour])
+            box = [min(p[0] for p in points), min(p[1] for p in points), max(p[0] for p in points), max(p[1] for p in points)]
+        objs.append({"shape": shape, "colour": colour, "x": cx, "y": cy, "r": r, "box": [round(v, 1) for v in box]})
     qas = [QA("How many shapes are there in total?", Answer("number", float(n)))]
     for colour in COLOURS:
         qas.append(QA(f"How many {colour} shapes are there?", Answer("number", float(sum(o["colour"] == colour for o in objs)))))
@@ -124,6 +127,7 @@ def shapes_scene(rng: np.random.Generator) -> Scene:
     unique = [o for o in objs if sum(p["shape"] == o["shape"] for p in objs) == 1]
     for a in unique:
         qas.append(QA(f"What colour is the {a['shape']}?", Answer("exact", a["colour"], tuple(COLOURS))))
+        qas.append(QA(f"Give the bounding box of the {a['shape']} as [x1, y1, x2, y2] in pixels of the image.", Answer("box", a["box"])))
         for b in unique:
             if a is not b and a["x"] != b["x"]:
                 qas.append(QA(f"Is the {a['shape']} to the left of the {b['shape']}?", Answer("yesno", bool(a["x"] < b["x"]))))
