@@ -138,3 +138,18 @@ def test_shape_boxes_in_the_ground_truth_match_the_pixels():
             assert max(iou(obj["box"], d.box) for d in found if d.label == label) >= 0.8
         boxes = [q for q in scene.qas if q.answer.kind == "box"]
         assert all(q.answer.value in [o["box"] for o in scene.facts["objects"]] for q in boxes)
+
+
+def test_description_turns_count_hallucinated_objects():
+    from mmturn.vision.dialogue.answers import chair_i
+    from mmturn.vision.dialogue.scoring import score_reply
+
+    truth = Answer("set", ["blue square", "red circle"], ("red circle", "blue square", "green star", "red square"))
+    assert chair_i(truth, "a red circle, a blue square and a green star") == pytest.approx(1 / 3)
+    assert chair_i(truth, "I see nothing") is None and chair_i(truth, "red circle and blue square") == 0.0
+    target = {"answer": truth.to_json(), "describe": True, "instructions": []}
+    assert score_reply("a red square and a red circle", target).scores["chair_i"] == 0.5
+    assert "chair_i" not in score_reply("a red square", {**target, "describe": False}).scores
+    scene = GENERATORS["shapes"](np.random.default_rng(2))
+    (describe,) = [q for q in scene.qas if q.describe]
+    assert set(describe.answer.value) == {f"{o['colour']} {o['shape']}" for o in scene.facts["objects"]}

@@ -96,6 +96,19 @@ def _first_choice(text: str, choices: tuple[str, ...]) -> str | None:
     return min(positions)[2] if positions else None
 
 
+def mentioned_choices(answer: Answer, reply: str) -> set[str]:
+    """Which of a closed answer's candidates the reply mentions."""
+    text = _answer_region(reply)
+    return {c for c in answer.choices if _mentions(text, c)}
+
+
+def chair_i(answer: Answer, reply: str) -> float | None:
+    """CHAIR_i (Rohrbach et al. 2018) for an object-listing answer: mentioned objects that are not in the
+    image / all mentioned objects; None when the reply mentions none."""
+    mentioned = mentioned_choices(answer, reply)
+    return len(mentioned - set(answer.value)) / len(mentioned) if mentioned else None
+
+
 def is_correct(answer: Answer, reply: str) -> bool:
     """Whether the reply states the answer (see the module docstring for the extraction rules)."""
     text = _answer_region(reply)
@@ -119,8 +132,7 @@ def is_correct(answer: Answer, reply: str) -> bool:
         first = _first_choice(text, tuple(labelled))
         return first is not None and labelled[first] == answer.value
     if answer.kind == "set":
-        mentioned = {c for c in answer.choices if _mentions(text, c)}
-        return mentioned == set(answer.value)
+        return mentioned_choices(answer, reply) == set(answer.value)
     if answer.choices:  # exact, closed vocabulary: the first mentioned candidate
         return _first_choice(text, answer.choices) == answer.value
     return bool(_mentions(text, str(answer.value)))

@@ -135,6 +135,8 @@ def build_dialogue(
             text += reminder_text(active)
         parts.append(Part.of_text(text))
         target = {"answer": qa.answer.to_json(), "instructions": [[iid, kw] for iid, kw in active], "question": question}
+        if qa.describe:
+            target["describe"] = True
         hints = {"oracle_reply": oracle, "answer_text": qa.answer.text, "candidates": candidates(qa.answer, rng),
                  "newest_instruction": list(active[-1]) if active else None}
         turns.append(Turn(tuple(parts), target, hints))

@@ -48,6 +48,7 @@ def dialogue_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
     repeats = 1 + max((t["repeat"] for ep in episodes for t in ep), default=0)
     metrics: dict[str, float | None] = {
         "accuracy": _mean(_scores(episodes, "accuracy")),
+        "chair_i": _mean(_scores(episodes, "chair_i")),  # hallucinated objects in descriptions (lower is better)
         "pif": _mean(_scores(episodes, "pif")),
         "prompt_strict": _mean(_scores(episodes, "prompt_strict")),
         "prompt_loose": _mean(_scores(episodes, "prompt_loose")),
@@ -62,4 +63,4 @@ def dialogue_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
     return {"metrics": {k: v for k, v in metrics.items() if v is not None}, "curves": curves}
 
 
-DIALOGUE_METRICS = ("accuracy", "pif", "prompt_strict", "prompt_loose", "inst_strict", "inst_loose", "ifeval_overall", "pif_N_K")
+DIALOGUE_METRICS = ("accuracy", "chair_i", "pif", "prompt_strict", "prompt_loose", "inst_strict", "inst_loose", "ifeval_overall", "pif_N_K")

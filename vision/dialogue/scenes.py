@@ -33,6 +33,7 @@ LANDMARKS = ("well", "tower", "barn", "mill", "gate", "shrine", "bridge", "camp"
 class QA:
     question: str
     answer: Answer
+    describe: bool = False  # an open-ended description (scored for hallucinated objects too)
 
 
 @dataclass
@@ -122,6 +123,9 @@ def shapes_scene(rng: np.random.Generator) -> Scene:
         qas.append(QA(f"How many shapes are a {shape}?", Answer("number", float(sum(o["shape"] == shape for o in objs)))))
     present = sorted({o["colour"] for o in objs})
     qas.append(QA("Which colours appear among the shapes?", Answer("set", present, tuple(COLOURS))))
+    everything = tuple(f"{c} {s}" for c in COLOURS for s in SHAPES)
+    described = sorted({f"{o['colour']} {o['shape']}" for o in objs})
+    qas.append(QA("Describe the image: name every shape in it by its colour and kind.", Answer("set", described, everything), describe=True))
     largest = max(objs, key=lambda o: o["r"])
     qas.append(QA("What colour is the largest shape?", Answer("exact", largest["colour"], tuple(COLOURS))))
     unique = [o for o in objs if sum(p["shape"] == o["shape"] for p in objs) == 1]

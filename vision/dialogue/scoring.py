@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 from mmturn.tasks.registry import SCORERS, register_scorer
 from mmturn.tasks.types import Score, TurnResult
-from mmturn.vision.dialogue.answers import Answer, is_correct
+from mmturn.vision.dialogue.answers import Answer, chair_i, is_correct
 from mmturn.vision.instructions import verify
 
 DIALOGUE_SCORERS = ("answer", "instructions")
@@ -15,10 +15,15 @@ DIALOGUE_SCORERS = ("answer", "instructions")
 
 @register_scorer("answer")
 def answer_scorer(reply: str, target: dict[str, Any]) -> Score:
-    """accuracy: 1 when the reply states the target answer (first mention; see answers.py), for turns that have one."""
+    """accuracy: 1 when the reply states the target answer (first mention; see answers.py), for turns that
+    have one; chair_i (CHAIR, Rohrbach et al.) on open-ended description turns."""
     if target.get("answer") is None:
         return Score()
-    return Score({"accuracy": float(is_correct(Answer.from_json(target["answer"]), reply))})
+    answer = Answer.from_json(target["answer"])
+    values = {"accuracy": float(is_correct(answer, reply))}
+    if target.get("describe") and (hallucination := chair_i(answer, reply)) is not None:
+        values["chair_i"] = hallucination  # an open-ended description: objects claimed but absent
+    return Score(values)
 
 
 @register_scorer("instructions")
