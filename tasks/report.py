@@ -144,8 +144,8 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
         shown = []
         for t in turns:
             details = t.get("details") or {}
-            point, label = details.get("point"), _action_label(details)
-            parts = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, point, label)} if "image" in p
+            point, action = details.get("point"), _action_label(details)
+            parts = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, point, action)} if "image" in p
                      else {"text": p.get("text", "")} for p in t["observation"]]
             shown.append({"turn": t["turn"] + 1, "parts": parts, "reply": t["reply"], "error": t.get("error") or t.get("model_error"),
                           "scores": [(k, _fmt(v)) for k, v in t["scores"].items()]})

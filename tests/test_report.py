@@ -79,6 +79,7 @@ def test_report_draws_the_predicted_click_on_gui_screenshots(tmp_path):
     out = tmp_path / "gui"
     assert main(["run", "--no-progress", "--tasks", "gui-grounding", "--model", "oracle", "--limit", "1", "--output-dir", str(out)]) == 0
     html = (out / "report.html").read_text()
+    assert "<summary>oracle · episode 0" in html  # the run's model names the transcript
     uri = html.split('class="obs"', 1)[1].split('src="', 1)[1].split('"', 1)[0]
     thumb = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")).astype(int)
     red = (thumb[:, :, 0] > 180) & (thumb[:, :, 1] < 90) & (thumb[:, :, 2] < 90)
