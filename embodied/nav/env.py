@@ -11,6 +11,7 @@ import numpy as np
 from gymnasium import spaces
 
 from mmturn.embodied.nav import metrics as m
+from mmturn.embodied.nav.grid import descend
 from mmturn.embodied.nav.instructions import instruction, route_steps
 from mmturn.embodied.nav.worker import SimulatorProcess
 from mmturn.tasks.env import MultiTurnEnv
@@ -66,13 +67,7 @@ class NavGrid:
         cells = [(a, b) for a in range(i - 1, i + 2) for b in range(j - 1, j + 2)
                  if 0 <= a < self.field.shape[0] and 0 <= b < self.field.shape[1] and math.isfinite(self.field[a, b])]
         c = min(cells, key=lambda x: self.field[x] + float(np.linalg.norm(self.centre(x) - np.asarray(pos))))
-        for _ in range(lookahead):
-            nxt = min(((c[0] + a, c[1] + b) for a in (-1, 0, 1) for b in (-1, 0, 1)
-                       if 0 <= c[0] + a < self.field.shape[0] and 0 <= c[1] + b < self.field.shape[1]), key=lambda x: self.field[x])
-            if self.field[nxt] >= self.field[c]:
-                break
-            c = nxt
-        return self.centre(c)
+        return self.centre(descend(self.field, c, limit=lookahead)[-1])
 
 
 def oracle_action(grid: NavGrid, pos, heading: float, blocked: bool = False, stop_within: float = 0.5) -> str:

@@ -12,11 +12,11 @@ import pyglet
 
 pyglet.options["headless"] = True
 
+from mmturn.embodied.nav.grid import CELL, descend, geodesic_field  # noqa: E402
 from miniworld.entity import Ball, Box, Key, MeshEnt  # noqa: E402
 from miniworld.miniworld import MiniWorldEnv  # noqa: E402
 from miniworld.params import DEFAULT_PARAMS, DomainParams  # noqa: E402
 
-CELL = 0.25  # navigation grid resolution, metres (VLN-CE's forward step)
 ROOM, GAP, DOOR = 5.0, 1.5, 1.8
 AGENT_RADIUS = 0.3  # MiniWorld's 0.4 m agent does not fit real doors; VLN-CE's is 0.1-0.18 m
 WALLS = {"brick_wall": "brick", "wood": "wooden", "marble": "marble", "concrete": "concrete", "stucco": "yellow",
@@ -101,38 +101,6 @@ class House(MiniWorldEnv):
 
     def top_view(self) -> np.ndarray:
         return self.render_top_view(render_agent=False)
-
-
-def geodesic_field(free: np.ndarray, goal: tuple[int, int]) -> np.ndarray:
-    """Shortest-path distance (metres, 8-connected grid) from every free cell to ``goal``; inf where unreachable."""
-    graph = nx.Graph()
-    rows, cols = free.shape
-    for i, j in zip(*np.nonzero(free)):
-        for di, dj in ((0, 1), (1, 0), (1, 1), (1, -1)):
-            a, b = i + di, j + dj
-            if 0 <= a < rows and 0 <= b < cols and free[a, b] and (di == 0 or dj == 0 or (free[i + di, j] and free[i, j + dj])):
-                graph.add_edge((i, j), (a, b), weight=CELL * math.hypot(di, dj))
-    field = np.full(free.shape, np.inf)
-    if goal in graph:
-        for (i, j), d in nx.single_source_dijkstra_path_length(graph, goal).items():
-            field[i, j] = d
-    return field
-
-
-NEIGHBOURS = [(di, dj) for di in (-1, 0, 1) for dj in (-1, 0, 1) if di or dj]
-
-
-def descend(field: np.ndarray, cell: tuple[int, int]) -> list[tuple[int, int]]:
-    """The shortest path from ``cell`` to the field's zero, by steepest descent over the 8 neighbours."""
-    path = [cell]
-    while field[path[-1]] > 0:
-        i, j = path[-1]
-        nxt = min(((i + di, j + dj) for di, dj in NEIGHBOURS
-                   if 0 <= i + di < field.shape[0] and 0 <= j + dj < field.shape[1]), key=lambda c: field[c])
-        if field[nxt] >= field[path[-1]]:
-            break
-        path.append(nxt)
-    return path
 
 
 class HouseSim:

@@ -98,8 +98,11 @@ def _first_choice(text: str, choices: tuple[str, ...]) -> str | None:
 
 def mentioned_choices(answer: Answer, reply: str) -> set[str]:
     """Which of a closed answer's candidates the reply mentions."""
-    text = _answer_region(reply)
-    return {c for c in answer.choices if _mentions(text, c)}
+    return _mentioned(_answer_region(reply), answer.choices)
+
+
+def _mentioned(text: str, choices: tuple[str, ...]) -> set[str]:
+    return {c for c in choices if _mentions(text, c)}
 
 
 def chair_i(answer: Answer, reply: str) -> float | None:
@@ -132,7 +135,7 @@ def is_correct(answer: Answer, reply: str) -> bool:
         first = _first_choice(text, tuple(labelled))
         return first is not None and labelled[first] == answer.value
     if answer.kind == "set":
-        return mentioned_choices(answer, reply) == set(answer.value)
+        return _mentioned(text, answer.choices) == set(answer.value)
     if answer.choices:  # exact, closed vocabulary: the first mentioned candidate
         return _first_choice(text, answer.choices) == answer.value
     return bool(_mentions(text, str(answer.value)))
