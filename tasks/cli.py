@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import inspect
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,7 +13,8 @@ from typing import Any
 
 from mmturn.tasks.datasets import DatasetError
 from mmturn.tasks.model import make_model, parse_model_args
-from mmturn.tasks.registry import ENVS, MODELS, SCORERS, TASKS, UnknownName
+from mmturn.tasks.registry import ENVS, MODELS, PLUGINS_VAR, SCORERS, TASKS, UnknownName, load_builtins
+from mmturn.tasks.executors import ensure_ray
 from mmturn.tasks.runner import RunConfig, TooManyErrors, run
 
 DEFAULT_OUT = Path("mmturn-out")
@@ -21,6 +23,7 @@ DEFAULT_OUT = Path("mmturn-out")
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mmturn", description="Multi-turn evaluation of vision-language models and agents.")
     p.add_argument("--log-level", default="WARNING", help="DEBUG logs every finished turn")
+    p.add_argument("--plugins", help="comma-separated modules that register your own envs, tasks, scorers or models")
     sub = p.add_subparsers(dest="command")
     sub.add_parser("list", help="tasks, envs, models and scorers")
     r = sub.add_parser("run", help="evaluate a model; with no arguments, every built-in task with its offline baselines")
@@ -36,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--resume", action="store_true", help="complete an interrupted run in --output-dir")
     r.add_argument("--max-errors", type=float, default=0.1, help="errored episodes that abort the run: a fraction (<1) or a count")
     r.add_argument("--history", type=int, help="keep only the last N user turns in the prompt")
+    r.add_argument("--executor", choices=("inline", "local", "ray"), default="local",
+                   help="where envs run: worker processes (local, default), this process (inline) or a Ray cluster (ray)")
+    r.add_argument("--workers", type=int, help="env worker processes or Ray actors (default: every core, or every CPU of the Ray cluster)")
+    r.add_argument("--ray-address", help="Ray cluster to join: auto, or ray://host:10001 (default: start a local Ray)")
+    r.add_argument("--model-replicas", type=int, help="with --executor ray: run the model as N Ray actors (HF weights once per replica)")
+    r.add_argument("--gpus-per-replica", type=float, default=0.0, help="GPUs Ray reserves for each model replica")
     r.add_argument("--no-report", action="store_true")
     r.add_argument("--no-progress", action="store_true")
     rep = sub.add_parser("report", help="write report.html for a run directory (or a folder of runs)")
@@ -62,7 +71,15 @@ def _run_one(args: argparse.Namespace, tasks: list[str], model: str, model_args:
         tasks=tasks, model=model, model_args=model_args, task_args=parse_model_args(args.task_args), limit=limit,
         repeats=args.repeats, seed=args.seed, output_dir=out, resume=args.resume,
         max_errors=args.max_errors, history=args.history, progress=not args.no_progress,
+        executor=args.executor, workers=args.workers, ray_address=args.ray_address,
     )
+    if args.model_replicas:
+        if args.executor != "ray":
+            raise ValueError("--model-replicas needs --executor ray")
+        from mmturn.tasks.ray_models import ModelReplicas
+
+        ensure_ray(args.ray_address)
+        return asyncio.run(run(cfg, ModelReplicas(model, model_args, args.model_replicas, args.gpus_per_replica)))
     return asyncio.run(run(cfg, make_model(model, model_args)))
 
 
@@ -108,6 +125,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.plugins:  # set for this process and inherited by worker processes and local Ray actors
+        os.environ[PLUGINS_VAR] = ",".join(filter(None, [os.environ.get(PLUGINS_VAR, ""), args.plugins]))
+        load_builtins()
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING), format="%(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "list":

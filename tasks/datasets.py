@@ -15,9 +15,12 @@ MAX_IMAGE_PIXELS = 64_000_000  # beyond this an image is treated as a decompress
 
 class DatasetError(ValueError):
     def __init__(self, file: str | Path, line: int | None, field: str | None, message: str) -> None:
-        self.file, self.line, self.field = str(file), line, field
+        self.file, self.line, self.field, self.message = str(file), line, field, message
         where = f"{file}" + (f", line {line}" if line is not None else "") + (f", field {field!r}" if field else "")
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):  # travels from worker processes and Ray actors as itself
+        return DatasetError, (self.file, self.line, self.field, self.message)
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

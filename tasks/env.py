@@ -1,7 +1,8 @@
 """The episode interface every family implements: a gymnasium Env whose observation is the next user turn.
 
 Observation: ``{"parts": (Part, ...)}`` plus family fields declared in ``extra_spaces``.
-Action: the model's reply text (any unicode string). ``info`` carries ``scores`` of the turn just
+Action: the model's reply text (any unicode string), or, for envs with ``image_actions`` (image
+editing), the reply as an interleaved turn of text and images. ``info`` carries ``scores`` of the turn just
 played, ``error`` (e.g. a parse error), and ``privileged``: ground truth for scripted baselines,
 never shown to a model.
 """
@@ -17,7 +18,7 @@ import numpy as np
 from gymnasium import spaces
 
 from mmturn.tasks.spaces import Interleaved, UnicodeText
-from mmturn.tasks.types import Action, Episode, TurnResult
+from mmturn.tasks.types import Action, Episode, Part, TurnResult, turn_text
 
 
 def episode_seed(run_seed: int, task: str, index: int) -> int:
@@ -41,10 +42,11 @@ class MultiTurnEnv(gym.Env[dict, str]):
     metadata: ClassVar[dict] = {"render_modes": []}
     extra_spaces: ClassVar[dict[str, spaces.Space]] = {}
     unbounded_scores: ClassVar[frozenset[str]] = frozenset()  # scores that are not in [0, 1] (counts, metres)
+    image_actions: ClassVar[bool] = False  # replies carry images (editing): the action is an Interleaved turn
 
     def __init__(self) -> None:
         self.observation_space = spaces.Dict({"parts": Interleaved(), **self.extra_spaces})
-        self.action_space = UnicodeText()
+        self.action_space = Interleaved() if self.image_actions else UnicodeText()
         self.turn_index = 0
 
     @abstractmethod
@@ -59,6 +61,10 @@ class MultiTurnEnv(gym.Env[dict, str]):
         """The family's reading of a reply (a click, a move...); must not raise: a reply that does not
         parse is an Action with ``error`` set, scored as a failed turn. Dialogue replies are text."""
         return Action(text)
+
+    def parse_parts(self, parts: tuple[Part, ...]) -> Action:
+        """The reading of an interleaved reply (``image_actions`` envs); by default its text."""
+        return self.parse_action(turn_text(parts))
 
     def spawn(self) -> "MultiTurnEnv":
         """An independent env like this one, for another concurrent episode (shares read-only data)."""
@@ -78,10 +84,11 @@ class MultiTurnEnv(gym.Env[dict, str]):
         obs, privileged = self._begin(dict(options or {}))
         return obs, self._info(privileged)
 
-    def step(self, action: str):
-        if not isinstance(action, str):  # a wrong type is the model's failure, not a crash
-            action = "" if action is None else str(action)
-        parsed = self.parse_action(action)
+    def step(self, action: str | tuple[Part, ...]):
+        if isinstance(action, (tuple, list)) and all(isinstance(p, Part) for p in action):
+            parsed = self.parse_parts(tuple(action))
+        else:  # a wrong type is the model's failure, not a crash
+            parsed = self.parse_action(action if isinstance(action, str) else "" if action is None else str(action))
         result, obs, terminated, truncated, privileged = self._advance(parsed)
         self.turn_index += 1
         info = self._info(privileged, result)

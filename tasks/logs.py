@@ -71,7 +71,6 @@ class RunDir:
         (self.root / "images").mkdir(exist_ok=True)
         self._handles: dict[str, Any] = {}
         self._images: dict[str, Future | None] = {}
-        self._records: dict[str, list[dict[str, Any]]] = {}  # what is on disk, kept as it is appended
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mmturn-images")
 
     def samples_path(self, task: str) -> Path:
@@ -108,8 +107,6 @@ class RunDir:
             handle = self._handles[task] = self.samples_path(task).open("a", encoding="utf-8")
         handle.write(dumps(record) + "\n")
         handle.flush()
-        if task in self._records:
-            self._records[task].append(record)
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
@@ -120,12 +117,10 @@ class RunDir:
     def read(self, task: str, repair: bool = False) -> list[dict[str, Any]]:
         """All records of a task. A torn last line (a crash mid-write) is reported and, with
         ``repair``, cut off so that its episode is played again; corruption elsewhere is an error.
-        The file is parsed once; later reads return what was read plus what was appended since."""
-        if task not in self._records:
-            self._records[task] = self._load(task, repair)
-        return list(self._records[task])
-
-    def _load(self, task: str, repair: bool) -> list[dict[str, Any]]:
+        Records are not kept in memory between reads, so a long run's memory stays flat."""
+        handle = self._handles.get(task)
+        if handle is not None:
+            handle.flush()
         path = self.samples_path(task)
         if not path.exists():
             return []

@@ -6,6 +6,7 @@ Envs are also registered with gymnasium under the ``mmturn/`` namespace, so afte
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any, Callable, Generic, TypeVar
 
 import gymnasium as gym
@@ -19,6 +20,8 @@ BUILTIN_MODULES = (
     "mmturn.vision.models.hf",
     "mmturn.vision.dialogue.baselines",
     "mmturn.vision.dialogue.tasks",
+    "mmturn.vision.editing.tasks",
+    "mmturn.vision.models.image_edit",
     "mmturn.embodied.gui.tasks",
     "mmturn.embodied.gui.ocr_agent",
     "mmturn.embodied.nav.tasks",
@@ -93,7 +96,13 @@ def register_task(task: Any) -> Any:
     return TASKS.add(task.name, task)
 
 
+PLUGINS_VAR = "MMTURN_PLUGINS"  # comma-separated modules of your own envs, tasks, scorers, models
+
+
 def load_builtins() -> None:
-    """Import the modules that register mmturn's built-in envs, tasks, scorers and models."""
+    """Import the modules that register mmturn's built-in envs, tasks, scorers and models, then the
+    plugin modules named in $MMTURN_PLUGINS (worker processes and Ray actors inherit it)."""
     for module in BUILTIN_MODULES:
+        importlib.import_module(module)
+    for module in filter(None, (m.strip() for m in os.environ.get(PLUGINS_VAR, "").split(","))):
         importlib.import_module(module)

@@ -41,29 +41,72 @@ def _png_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def _thumbnail(path: Path, cache: dict[tuple, str], point: list[float] | None = None, label: str | None = None) -> str:
-    """A JPEG data URI of an image file, at most 320 px; with ``point`` (a predicted click, in the
-    image's pixels) drawn as a red ring, or ``label`` (any other predicted action) written on it."""
-    key = (path, tuple(point) if point else None, label)
+def _thumbnail(path: Path, cache: dict[tuple, str], point: list[float] | None = None, label: str | None = None,
+               boxes: tuple = (), side: int = THUMBNAIL) -> str:
+    """A JPEG data URI of an image file, at most ``side`` px; with ``point`` (a predicted click, in the
+    image's pixels) drawn as a red ring, ``label`` (any other predicted action) written on it, and
+    ``boxes`` ((label, (x1, y1, x2, y2), colour) in the image's pixels, e.g. detections) outlined."""
+    key = (path, tuple(point) if point else None, label, boxes, side)
     if key not in cache:
         try:
             with Image.open(path) as img:
-                img = img.convert("RGB")
-                scale = min(1.0, THUMBNAIL / max(img.size))
-                img.thumbnail((THUMBNAIL, THUMBNAIL))
-                draw = ImageDraw.Draw(img)
-                if point:
-                    x, y, r = point[0] * scale, point[1] * scale, 7
-                    draw.ellipse([x - r, y - r, x + r, y + r], outline=(230, 20, 20), width=3)
-                elif label:
-                    draw.rectangle([0, img.height - 22, img.width, img.height], fill=(230, 20, 20))
-                    draw.text((4, img.height - 18), label[:48], fill=(255, 255, 255))
+                img = _annotated(img.convert("RGB"), point, label, boxes, side)
                 buf = io.BytesIO()
                 img.save(buf, format="JPEG", quality=80)
             cache[key] = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
         except OSError:
             cache[key] = ""
     return cache[key]
+
+
+def _annotated(img: Image.Image, point: list[float] | None, label: str | None, boxes: tuple, side: int) -> Image.Image:
+    scale = min(1.0, side / max(img.size))
+    img.thumbnail((side, side))
+    draw = ImageDraw.Draw(img)
+    if point:
+        x, y, r = point[0] * scale, point[1] * scale, 7
+        draw.ellipse([x - r, y - r, x + r, y + r], outline=(230, 20, 20), width=3)
+    elif label:
+        draw.rectangle([0, img.height - 22, img.width, img.height], fill=(230, 20, 20))
+        draw.text((4, img.height - 18), label[:48], fill=(255, 255, 255))
+    for name, box, colour in boxes:
+        x1, y1, x2, y2 = (v * scale for v in box)
+        draw.rectangle([x1, y1, max(x1, x2), max(y1, y2)], outline=colour, width=2)
+        draw.text((x1 + 2, max(0, y1 - 11)), str(name)[:24], fill=colour)
+    return img
+
+
+def _detection_boxes(details: dict[str, Any]) -> tuple:
+    """An editing turn's detections on its output: green when the turn's claims about that label held, else red."""
+    failed = {c.get("label") for c in details.get("claims", []) if not c.get("passed")}
+    return tuple((d["label"], tuple(d["box"]), (200, 30, 30) if d["label"] in failed else (20, 150, 60))
+                 for d in details.get("detections", []))
+
+
+def _edit_strip(run_dir: RunDir, turns: list[dict[str, Any]], side: int = 200) -> str | None:
+    """An editing episode side by side: the start image, then each turn's output with its detections boxed."""
+    tiles = []
+    start = [p["image"] for p in turns[0]["observation"] if "image" in p] if turns else []
+    for ref, boxes, caption in [(start[-1] if start else None, (), "start")] + [
+            (t["reply_images"][-1]["image"] if t.get("reply_images") else None, _detection_boxes(t.get("details") or {}),
+             f"turn {t['turn'] + 1}" + (f" follow={t['scores']['follow']:.0f}" if "follow" in t["scores"] else "")) for t in turns]:
+        tile = Image.new("RGB", (side, side + 16), (240, 240, 240))
+        if ref is not None:
+            try:
+                with Image.open(run_dir.image_path(ref)) as img:
+                    tile.paste(_annotated(img.convert("RGB"), None, None, boxes, side), (0, 16))
+            except OSError:
+                pass
+        ImageDraw.Draw(tile).text((4, 2), caption, fill=(0, 0, 0))
+        tiles.append(tile)
+    if len(tiles) < 2 or not any(t.get("reply_images") for t in turns):
+        return None
+    strip = Image.new("RGB", (side * len(tiles) + 4 * (len(tiles) - 1), side + 16), (255, 255, 255))
+    for k, tile in enumerate(tiles):
+        strip.paste(tile, ((side + 4) * k, 0))
+    buf = io.BytesIO()
+    strip.save(buf, format="JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def _action_label(details: dict[str, Any]) -> str | None:
@@ -147,11 +190,14 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
             point, action = details.get("point"), _action_label(details)
             parts = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, point, action)} if "image" in p
                      else {"text": p.get("text", "")} for p in t["observation"]]
-            shown.append({"turn": t["turn"] + 1, "parts": parts, "reply": t["reply"], "error": t.get("error") or t.get("model_error"),
+            replied = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, boxes=_detection_boxes(details))}
+                       for p in t.get("reply_images") or []]
+            shown.append({"turn": t["turn"] + 1, "parts": parts, "reply": t["reply"], "reply_images": replied,
+                          "error": t.get("error") or t.get("model_error"),
                           "scores": [(k, _fmt(v)) for k, v in t["scores"].items()]})
         rewards = [t["reward"] for t in turns]
         route = _route_map(turns[-1].get("details") or {})
-        extras = [u for u in (route, _frame_strip(run_dir, turns) if route else None) if u]
+        extras = [u for u in (route, _frame_strip(run_dir, turns) if route else None, _edit_strip(run_dir, turns)) if u]
         out.append({"model": label, "index": index, "repeat": repeat, "turns": shown, "reward": _fmt(sum(rewards) / max(len(rewards), 1)),
                     "extras": extras})
     return out

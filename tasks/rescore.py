@@ -5,18 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+from PIL import Image
+
 from mmturn.tasks.env import DialogueEnv
 from mmturn.tasks.logs import RunDir
 from mmturn.tasks.registry import TASKS
 from mmturn.tasks.results import load_results, write_results
 from mmturn.tasks.runner import RunConfig
 from mmturn.tasks.task import Task
+from mmturn.tasks.types import Part
 
 
-def _rescorer(task: Task, task_args: dict[str, Any]) -> Callable[[dict], dict]:
+def _rescorer(task: Task, task_args: dict[str, Any], run_dir: RunDir) -> Callable[[dict], dict]:
     env = task.make_env(task_args)
     if not isinstance(env, DialogueEnv):
         raise ValueError(f"task {task.name!r} scores from live env state; its stored scores cannot be recomputed")
+    if hasattr(env, "find_image"):  # images a scorer looks at (e.g. a described image) come from the run's images/
+        env.find_image = lambda digest: _stored_image(run_dir, digest)
 
     def rescore(record: dict) -> dict:
         result = env.score(record["reply"], record["target"])
@@ -25,10 +31,19 @@ def _rescorer(task: Task, task_args: dict[str, Any]) -> Callable[[dict], dict]:
     return rescore
 
 
+def _stored_image(run_dir: RunDir, digest: str) -> Part | None:
+    try:
+        with Image.open(run_dir.image_path(digest)) as img:
+            return Part.of_image(np.asarray(img.convert("RGB")))
+    except OSError:
+        return None
+
+
 def rescore_run(root: Path) -> dict[str, Any]:
     old = load_results(root)
     conf = old["config"]
     cfg = RunConfig(tasks=list(conf["tasks"]), model=conf["model"], model_args=conf["model_args"], task_args=conf["task_args"],
                     limit=conf["limit"], repeats=conf["repeats"], seed=conf["seed"], output_dir=Path(root), history=conf.get("history"))
     tasks = [TASKS.get(name) for name in cfg.tasks]
-    return write_results(RunDir(Path(root)), cfg, tasks, conf["model_config"], rescore=lambda t: _rescorer(t, cfg.task_args))
+    run_dir = RunDir(Path(root))
+    return write_results(run_dir, cfg, tasks, conf["model_config"], rescore=lambda t: _rescorer(t, cfg.task_args, run_dir))

@@ -1,8 +1,9 @@
 """Plays episodes of tasks against a model, logs every turn, and turns the logs into results.
 
-Episodes run concurrently (up to the model's ``concurrency``) on an asyncio loop; each has its own
-env instance and a seed derived from (run seed, task, index). Finished episodes are skipped on
-``--resume``; unfinished or errored ones are played again from the start.
+Episodes run concurrently (up to the model's ``concurrency``, at least one per env host) on an
+asyncio loop; each has its own env, on a host placed by the executor (see executors.py), and a seed
+derived from (run seed, task, index). An episode whose host dies or hangs is replayed on a fresh
+one. Finished episodes are skipped on ``--resume``; unfinished or errored ones are played again.
 """
 from __future__ import annotations
 
@@ -17,13 +18,15 @@ from typing import Any
 
 from tqdm import tqdm
 
-from mmturn.tasks.env import MultiTurnEnv, episode_seed
+from mmturn.tasks.env import episode_seed
+from mmturn.tasks.executors import Host, default_workers, ensure_ray, make_hosts
 from mmturn.tasks.logs import RunDir, finished_episodes
 from mmturn.tasks.model import Model
 from mmturn.tasks.registry import TASKS
 from mmturn.tasks.results import load_results, write_results
 from mmturn.tasks.task import Task
 from mmturn.tasks.types import Message, Part, Request
+from mmturn.tasks.worker import WorkerLost
 
 log = logging.getLogger("mmturn")
 
@@ -43,34 +46,40 @@ class RunConfig:
     history: int | None = None  # keep only the last N user turns (and replies) in the prompt; None: all
     turn_timeout_s: float = 600.0
     progress: bool = True
+    executor: str = "local"  # where envs run: inline (this process), local (worker processes) or ray
+    workers: int | None = None  # env hosts (worker processes or Ray actors); None: every core (every CPU of the Ray cluster)
+    ray_address: str | None = None
+    env_timeout_s: float = 300.0  # one env call (reset / step) longer than this is a hung worker
+    worker_retries: int = 2  # replays of an episode whose worker died or hung
 
 
 class TooManyErrors(RuntimeError):
     pass
 
 
-class EpisodePool:
-    """One env per concurrently played episode; extra envs are spawned from the first (datasets parse
-    once; simulators get their own worker)."""
+class HostPool:
+    """A task's env hosts and the episode slots on them: an episode takes a slot on the least busy host."""
 
-    def __init__(self, task: Task, task_args: dict[str, Any]) -> None:
-        self.first = task.make_env(task_args)
-        self.free: list[MultiTurnEnv] = [self.first]
-        self.all: list[MultiTurnEnv] = [self.first]
+    def __init__(self, hosts: list[Host]) -> None:
+        self.hosts = hosts
+        self.busy = [0] * len(hosts)
+        self.free: list[list[int]] = [[] for _ in hosts]
+        self.next_slot = [0] * len(hosts)
 
-    def take(self) -> MultiTurnEnv:
-        if self.free:
-            return self.free.pop()
-        env = self.first.spawn()
-        self.all.append(env)
-        return env
+    def take(self) -> tuple[Host, int, int]:
+        k = min(range(len(self.hosts)), key=self.busy.__getitem__)
+        self.busy[k] += 1
+        if self.free[k]:
+            return self.hosts[k], k, self.free[k].pop()
+        self.next_slot[k] += 1
+        return self.hosts[k], k, self.next_slot[k] - 1
 
-    def give(self, env: MultiTurnEnv) -> None:
-        self.free.append(env)
+    def give(self, k: int, slot: int) -> None:
+        self.busy[k] -= 1
+        self.free[k].append(slot)
 
-    def close(self) -> None:
-        for env in self.all:
-            env.close()
+    async def close(self) -> None:
+        await asyncio.gather(*(h.close() for h in self.hosts), return_exceptions=True)
 
 
 def _window(messages: list[Message], history: int | None) -> list[Message]:
@@ -86,51 +95,68 @@ class Runner:
         self.cfg, self.model, self.dir = cfg, model, run_dir
         self.errors = 0
         self.total = 0
-        self.finishing: list[asyncio.Future] = []
+        self.finishing: set[asyncio.Future] = set()
+        self.image_actions: dict[str, bool] = {}
 
-    async def play(self, task: Task, pool: EpisodePool, index: int, repeat: int, bar: tqdm | None) -> None:
-        env = pool.take()
+    async def play(self, task: Task, pool: HostPool, index: int, repeat: int, bar: tqdm | None) -> None:
+        host, k, slot = pool.take()
         seed = episode_seed(self.cfg.seed, task.episodes_key, index)
-        attempt = uuid.uuid4().hex[:12]
-        base = {"task": task.name, "index": index, "repeat": repeat, "attempt": attempt, "seed": seed}
-        turn = 0
-        writes: list = []
         try:
-            obs, info = env.reset(seed=seed, options={"index": index})
-            messages: list[Message] = []
-            while True:
-                messages.append(Message("user", obs["parts"]))
-                request = Request(_window(messages, self.cfg.history if self.cfg.history is not None else task.history), seed,
-                                  info["privileged"], repeat, turn)
-                reply = await asyncio.wait_for(self.model.respond(request), self.cfg.turn_timeout_s)
-                started = time.perf_counter()
-                obs_next, reward, terminated, truncated, info = env.step(reply.text)
-                observation, pending = self.dir.observation(obs["parts"])
-                writes += pending
-                self.dir.append(task.name, {
-                    "type": "turn", **base, "turn": turn, "episode_id": getattr(env, "episode", None) and env.episode.id,
-                    "observation": observation, "reply": reply.text, "reward": reward,
-                    "scores": info.get("scores", {}), "target": info.get("target", {}), "error": info.get("error"),
-                    "details": info.get("details", {}), "model_error": reply.error, "latency_s": reply.latency_s,
-                    "env_s": time.perf_counter() - started, "input_tokens": reply.input_tokens,
-                    "output_tokens": reply.output_tokens, "cached": reply.cached, "terminated": terminated, "truncated": truncated,
-                })
-                log.debug("turn done %s %d/%d turn %d", task.name, index, repeat, turn)
-                messages.append(Message("assistant", (Part.of_text(reply.text),)))
-                turn += 1
-                if terminated or truncated:
-                    break
-                obs = obs_next
-            done = {"type": "episode", **base, "status": "done", "turns": turn}
-            self.finishing.append(asyncio.ensure_future(self.finish(task, writes, done)))
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:  # an env or model failure costs this episode, not the run
-            self.failed(task, base, turn, e)
+            for retry in range(self.cfg.worker_retries + 1):
+                base = {"task": task.name, "index": index, "repeat": repeat, "attempt": uuid.uuid4().hex[:12], "seed": seed}
+                turn = [0]
+                try:
+                    await self.attempt(task, host, slot, base, turn)
+                    return
+                except WorkerLost as e:  # the worker died or hung: log it, replay the episode on a fresh one
+                    if retry == self.cfg.worker_retries:
+                        self.failed(task, base, turn[0], e)
+                    else:
+                        self.log_error(task, base, turn[0], e)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as e:  # an env or model failure costs this episode, not the run
+                    self.failed(task, base, turn[0], e)
+                    return
         finally:
-            pool.give(env)
+            pool.give(k, slot)
             if bar is not None:
                 bar.update(1)
+
+    async def attempt(self, task: Task, host: Host, slot: int, base: dict[str, Any], turn: list[int]) -> None:
+        """Play one episode from its start; ``turn[0]`` counts the turns played (for error records)."""
+        writes: list = []
+        obs, info, episode_id = await host.call("reset", slot, base["seed"], {"index": base["index"]})
+        messages: list[Message] = []
+        while True:
+            messages.append(Message("user", obs["parts"]))
+            request = Request(_window(messages, self.cfg.history if self.cfg.history is not None else task.history), base["seed"],
+                              info["privileged"], base["repeat"], turn[0])
+            reply = await asyncio.wait_for(self.model.respond(request), self.cfg.turn_timeout_s)
+            started = time.perf_counter()
+            obs_next, reward, terminated, truncated, info, episode_id = await host.call(
+                "step", slot, reply.parts if self.image_actions[task.name] else reply.text)
+            observation, pending = self.dir.observation(obs["parts"])
+            reply_images, pending_reply = self.dir.observation(reply.images)
+            writes += pending + pending_reply
+            self.dir.append(task.name, {
+                "type": "turn", **base, "turn": turn[0], "episode_id": episode_id,
+                "observation": observation, "reply": reply.text, "reply_images": reply_images, "reward": reward,
+                "scores": info.get("scores", {}), "target": info.get("target", {}), "error": info.get("error"),
+                "details": info.get("details", {}), "model_error": reply.error, "latency_s": reply.latency_s,
+                "env_s": time.perf_counter() - started, "input_tokens": reply.input_tokens,
+                "output_tokens": reply.output_tokens, "cached": reply.cached, "terminated": terminated, "truncated": truncated,
+            })
+            log.debug("turn done %s %d/%d turn %d", task.name, base["index"], base["repeat"], turn[0])
+            messages.append(Message("assistant", reply.parts or (Part.of_text(""),)))
+            turn[0] += 1
+            if terminated or truncated:
+                break
+            obs = obs_next
+        done = {"type": "episode", **base, "status": "done", "turns": turn[0], "finished_at": time.time()}
+        finishing = asyncio.ensure_future(self.finish(task, writes, done))
+        self.finishing.add(finishing)
+        finishing.add_done_callback(self.finishing.discard)  # a long run keeps only the pending ones
 
     async def finish(self, task: Task, writes: list, done: dict[str, Any]) -> None:
         """Mark an episode done once its images are on disk (the next episode plays meanwhile)."""
@@ -142,13 +168,17 @@ class Runner:
         else:
             self.dir.append(task.name, done)
 
-    def failed(self, task: Task, base: dict[str, Any], turn: int, error: Exception) -> None:
-        self.errors += 1
+    def log_error(self, task: Task, base: dict[str, Any], turn: int, error: Exception) -> str:
         message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         log.warning("episode %s #%d (repeat %d) failed at turn %d: %s", task.name, base["index"], base["repeat"], turn, message)
         record = {k: base[k] for k in ("task", "index", "repeat", "attempt", "seed")}
         self.dir.append(task.name, {"type": "episode", **record, "status": "error", "turns": turn, "error": message,
                                     "traceback": traceback.format_exc(limit=5)})
+        return message
+
+    def failed(self, task: Task, base: dict[str, Any], turn: int, error: Exception) -> None:
+        self.errors += 1
+        message = self.log_error(task, base, turn, error)
         if self._too_many_errors():
             raise TooManyErrors(f"{self.errors} episodes failed (limit --max-errors {self.cfg.max_errors}); last: {message}") from error
 
@@ -157,29 +187,43 @@ class Runner:
         return self.errors > (limit * max(self.total, 1) if limit < 1 else limit)
 
     async def run_task(self, task: Task) -> None:
-        pool = EpisodePool(task, self.cfg.task_args)
-        count = task.episode_count(pool.first, self.cfg.limit)
-        done = set(finished_episodes(self.dir.read(task.name, repair=True)))  # empty unless resuming
-        todo = [(i, r) for i in range(count) for r in range(self.cfg.repeats) if (i, r) not in done]
-        self.total += count * self.cfg.repeats
-        bar = tqdm(total=len(todo), desc=task.name, unit="ep", disable=not self.cfg.progress, leave=False)
-        limit = asyncio.Semaphore(max(1, self.model.concurrency))
-
-        async def guarded(i: int, r: int) -> None:
-            async with limit:
-                await self.play(task, pool, i, r, bar)
-
-        jobs = [asyncio.ensure_future(guarded(i, r)) for i, r in todo]
+        cfg = self.cfg
+        workers = cfg.workers if cfg.workers is not None else (_ray_cpus() if cfg.executor == "ray" else default_workers())
+        pool = HostPool(make_hosts(cfg.executor, task.name, cfg.task_args, workers, cfg.env_timeout_s))
+        jobs: list[asyncio.Future] = []
+        bar = None
         try:
+            described = await pool.hosts[0].call("describe")
+            self.image_actions[task.name] = described["image_actions"]
+            count = task.episode_count(described["size"], cfg.limit)
+            done = set(finished_episodes(self.dir.read(task.name, repair=True)))  # empty unless resuming
+            todo = [(i, r) for i in range(count) for r in range(cfg.repeats) if (i, r) not in done]
+            self.total += count * cfg.repeats
+            bar = tqdm(total=len(todo), desc=task.name, unit="ep", disable=not cfg.progress, leave=False)
+            # two episodes per host at least: while the runner handles one's reply, the host steps the other
+            limit = asyncio.Semaphore(max(1, self.model.concurrency, 2 * len(pool.hosts)))
+
+            async def guarded(i: int, r: int) -> None:
+                async with limit:
+                    await self.play(task, pool, i, r, bar)
+
+            jobs = [asyncio.ensure_future(guarded(i, r)) for i, r in todo]
             await asyncio.gather(*jobs)
             await asyncio.gather(*self.finishing)
         finally:
-            for job in jobs + self.finishing:
+            for job in [*jobs, *self.finishing]:
                 job.cancel()
             await asyncio.gather(*jobs, *self.finishing, return_exceptions=True)
             self.finishing.clear()
-            bar.close()
-            pool.close()
+            if bar is not None:
+                bar.close()
+            await pool.close()
+
+
+def _ray_cpus() -> int:
+    import ray
+
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
 def prepare_output(cfg: RunConfig) -> RunDir:
@@ -192,6 +236,8 @@ def prepare_output(cfg: RunConfig) -> RunDir:
 async def run(cfg: RunConfig, model: Model) -> dict[str, Any]:
     """Run every task of ``cfg`` with ``model``; write samples, results.json; return the results."""
     tasks = [TASKS.get(name) for name in cfg.tasks]
+    if cfg.executor == "ray":
+        ensure_ray(cfg.ray_address)
     run_dir = prepare_output(cfg)
     runner = Runner(cfg, model, run_dir)
     try:

@@ -41,7 +41,7 @@ class Task:
             raise ValueError(f"task {self.name!r} needs --task-args {','.join(f'{m}=...' for m in missing)}")
         return gym.make(self.env_id, disable_env_checker=True, **{**self.env_kwargs, **args}).unwrapped
 
-    def episode_count(self, env: MultiTurnEnv, limit: int | None) -> int:
-        size = len(env) if hasattr(env, "__len__") else None
+    def episode_count(self, size: int | None, limit: int | None) -> int:
+        """Episodes to play: ``limit``, else the dataset's ``size``, else ``default_limit`` (never past ``size``)."""
         n = limit if limit is not None else (size if size is not None else self.default_limit)
         return min(n, size) if size is not None else n

@@ -84,6 +84,21 @@ class Reply:
     output_tokens: int | None = None
     error: str | None = None  # a model failure that was recorded instead of raised
     cached: bool = False
+    images: tuple[Part, ...] = ()  # images a model returned (image editing), after the text
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        """The reply as an interleaved turn: its text, then its images."""
+        return ((Part.of_text(self.text),) if self.text else ()) + tuple(self.images)
+
+
+def last_image(messages: list[Message]) -> Part | None:
+    """The newest image of a conversation, whoever sent it (an editing model edits the latest image)."""
+    for m in reversed(messages):
+        for p in reversed(m.parts):
+            if p.kind == "image":
+                return p
+    return None
 
 
 @dataclass(frozen=True)

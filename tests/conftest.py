@@ -23,6 +23,27 @@ def tiny_llava(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def tiny_owlvit(tmp_path_factory):
+    from tiny_models import build_tiny_owl
+
+    return str(build_tiny_owl(tmp_path_factory.mktemp("tiny-owlvit")))
+
+
+@pytest.fixture(scope="session")
+def tiny_owlv2(tmp_path_factory):
+    from tiny_models import build_tiny_owl
+
+    return str(build_tiny_owl(tmp_path_factory.mktemp("tiny-owlv2"), v2=True))
+
+
+@pytest.fixture(scope="session")
+def tiny_pix2pix(tmp_path_factory):
+    from tiny_models import build_tiny_pix2pix
+
+    return str(build_tiny_pix2pix(tmp_path_factory.mktemp("tiny-pix2pix")))
+
+
+@pytest.fixture(scope="session")
 def tiny_clip(tmp_path_factory):
     """A tiny randomly initialised open_clip model: its config folder and a local checkpoint."""
     import json

@@ -14,13 +14,14 @@ import uvicorn
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from starlette.routing import Route
 
 
 @dataclass
 class ServerState:
-    faults: list[str] = field(default_factory=list)  # consumed one per request: 429, 500, 503, 400, slow, malformed, empty, content_filter, length
+    faults: list[str] = field(default_factory=list)  # consumed one per request: 429, 500, 503, 400, slow, timeout, drop, malformed, empty, content_filter, length
+    timeout_s: float = 30.0  # how long a "timeout" fault stalls (longer than the client's timeout)
     latency_s: float = 0.0
     slow_s: float = 2.0
     requests: list[dict] = field(default_factory=list)
@@ -43,6 +44,11 @@ def describe_request(body: dict) -> str:
     return f"seen {len(images)} images ({' '.join(images)}); answer is 7; last: {last[-40:]}"
 
 
+async def _dropped():
+    yield b'{"id": "x", "choices": [{"index": 0, "mess'
+    raise ConnectionResetError("injected: connection dropped mid-response")
+
+
 def make_app(state: ServerState) -> Starlette:
     async def chat(request: Request):
         body = await request.json()
@@ -52,7 +58,7 @@ def make_app(state: ServerState) -> Starlette:
         state.in_flight += 1
         state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
         try:
-            await asyncio.sleep(state.slow_s if fault == "slow" else state.latency_s)
+            await asyncio.sleep({"slow": state.slow_s, "timeout": state.timeout_s}.get(fault, state.latency_s))
         finally:
             state.in_flight -= 1
         if fault in ("429", "500", "503", "400"):
@@ -60,6 +66,8 @@ def make_app(state: ServerState) -> Starlette:
             return PlainTextResponse(f"injected {fault}", status_code=int(fault), headers=headers)
         if fault == "malformed":
             return PlainTextResponse('{"choices": [', media_type="application/json")
+        if fault == "drop":  # headers and half a body, then the connection is cut
+            return StreamingResponse(_dropped(), media_type="application/json")
         if fault == "empty":
             return JSONResponse({"id": "x", "choices": []})
         finish = fault if fault in ("content_filter", "length") else "stop"
@@ -68,7 +76,22 @@ def make_app(state: ServerState) -> Starlette:
                              "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
                              "usage": {"prompt_tokens": 11, "completion_tokens": len(text.split()), "total_tokens": 11 + len(text.split())}})
 
-    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+    async def edit(request: Request):
+        """images/edits: the uploaded image mirrored left-right (the prompt is recorded)."""
+        form = await request.form()
+        upload = await form["image"].read()
+        state.requests.append({"prompt": form.get("prompt"), "model": form.get("model"), "bytes": len(upload)})
+        fault = state.faults.pop(0) if state.faults else None
+        if fault in ("429", "500", "503", "400"):
+            return PlainTextResponse(f"injected {fault}", status_code=int(fault), headers={"Retry-After": "0.3"} if fault == "429" else {})
+        if fault == "empty":
+            return JSONResponse({"created": 0, "data": []})
+        mirrored = np.asarray(Image.open(io.BytesIO(upload)).convert("RGB"))[:, ::-1]
+        buf = io.BytesIO()
+        Image.fromarray(np.ascontiguousarray(mirrored)).save(buf, format="PNG")
+        return JSONResponse({"created": 0, "data": [{"b64_json": base64.b64encode(buf.getvalue()).decode()}]})
+
+    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"]), Route("/v1/images/edits", edit, methods=["POST"])])
 
 
 class FakeOpenAIServer:

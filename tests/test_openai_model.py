@@ -2,6 +2,7 @@
 import asyncio
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -10,7 +11,6 @@ import time
 import httpx
 import numpy as np
 import pytest
-
 from fake_openai import FakeOpenAIServer, ServerState, decode_data_uri
 from mmturn.tasks.cli import main
 from mmturn.tasks.model import ModelError
@@ -125,6 +125,27 @@ def test_server_failures_error_the_episode_and_resume_redoes_it(tmp_path):
         assert main(args + ["--model-args", margs, "--output-dir", out, "--resume"]) == 0
     res = json.loads((tmp_path / "run" / "results.json").read_text())
     assert res["counts"]["mmmt-if"] == {"episodes": 2, "turns": 40, "errors": 0}
+
+
+def test_300_requests_with_30_percent_faults_record_every_turn_and_the_fault_free_metrics(tmp_path):
+    rng = random.Random(0)
+    kinds = ("429", "500", "503", "timeout", "drop", "slow", "malformed", "empty", "content_filter", "length")
+    faults = [rng.choice(kinds) if rng.random() < 0.3 else "none" for _ in range(300)]
+    args = ["run", "--no-progress", "--no-report", "--tasks", "mmmt-if", "--limit", "15", "--model", "openai"]
+    outcomes = {}
+    for name, injected in (("clean", []), ("faulty", faults)):
+        state = ServerState(faults=list(injected), slow_s=0.2, timeout_s=3.0)
+        with FakeOpenAIServer(state) as server:
+            margs = f"model=fake,base_url={server.base_url},cache=none,timeout=0.5,max_retries=10,backoff_initial=0.01,backoff_max=0.2"
+            assert main(args + ["--model-args", margs, "--output-dir", str(tmp_path / name)]) == 0
+        outcomes[name] = (json.loads((tmp_path / name / "results.json").read_text()), len(state.requests))
+    (clean, n_clean), (faulty, n_faulty) = outcomes["clean"], outcomes["faulty"]
+    assert n_clean == 300 and n_faulty > 300 + 40  # the retryable faults were retried
+    assert faulty["counts"] == clean["counts"] == {"mmmt-if": {"episodes": 15, "turns": 300, "errors": 0}}
+    assert faulty["results"] == clean["results"] and faulty["curves"] == clean["curves"]
+    turns = [json.loads(x) for x in (tmp_path / "faulty" / "samples" / "mmmt-if.jsonl").read_text().splitlines() if '"type": "turn"' in x]
+    recorded = sorted(t["model_error"] for t in turns if t["model_error"])
+    assert recorded == sorted(f"finish_reason={k}" for k in ("content_filter", "length") for _ in range(faults.count(k)))
 
 
 def _free_port() -> int:

@@ -1,11 +1,11 @@
 """Runner, logs and CLI: results and samples on disk, resume after kill -9, repeats, re-scoring."""
 import json
-import os
-import signal
+import random
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
-
 
 from mmturn.tasks.cli import main
 from mmturn.tasks.logs import RunDir
@@ -102,31 +102,48 @@ def test_torn_last_line_is_redone_on_resume(tmp_path):
     assert all(json.loads(x) for x in lines)
 
 
-def test_kill_9_at_random_moments_then_resume_gives_identical_metrics(tmp_path):
+def test_kill_9_at_20_random_moments_then_resume_gives_identical_metrics(tmp_path):
+    """kill -9 at 20 random moments: during start-up, episodes, and (the last five) while results.json and
+    report.html are written. After every kill the result files are whole or absent; the final --resume
+    gives the uninterrupted run's metrics."""
     base = ["--tasks", "mmmt-if,mmmt-if-reminder", "--model", "forgetful", "--limit", "4"]
-    assert run_cli(*base, "--output-dir", str(tmp_path / "clean")) == 0
+    started = time.perf_counter()
+    assert main(["run", "--no-progress", *base, "--output-dir", str(tmp_path / "clean")]) == 0
+    span = time.perf_counter() - started
     clean = metrics(tmp_path / "clean")
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "mmturn.tasks.cli", "--log-level", "DEBUG", "run", "--no-progress", *base, "--output-dir", str(out)]
-    for kill_after in (3, 37, 95, 151):  # finished turns before the kill; the run is 160 turns
+    cmd = [sys.executable, "-m", "mmturn.tasks.cli", "run", "--no-progress", *base, "--output-dir", str(out)]
+    rng = random.Random(7)
+    late_kills = 0
+    for k in range(20):
         proc = subprocess.Popen(cmd + (["--resume"] if (out / "samples").exists() else []), stderr=subprocess.PIPE, text=True)
-        seen = 0
-        for line in proc.stderr:
-            seen += "turn done" in line
-            if seen >= kill_after - _done_turns(out):
-                os.kill(proc.pid, signal.SIGKILL)
-                break
-        proc.wait()
-    assert run_cli(*base, "--output-dir", str(out), "--resume") == 0
+        if k >= 15:  # once every episode is logged only results.json and the report are left to write
+            while _done_episodes(out) < 8 and proc.poll() is None:
+                threading.Event().wait(0.02)
+            late_kills += proc.poll() is None
+            delay = rng.uniform(0.0, 1.5)
+        else:
+            delay = rng.uniform(0.2, span + 2.0)
+        try:
+            proc.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for name in ("results.json", "report.html"):
+            if (out / name).exists():  # atomic: whole or absent, never a prefix
+                text = (out / name).read_text()
+                assert json.loads(text) if name.endswith(".json") else text.rstrip().endswith("</html>")
+    assert late_kills >= 1
+    assert main(["run", "--no-progress", *base, "--output-dir", str(out), "--resume"]) == 0
     assert metrics(out) == clean
     counts = json.loads((out / "results.json").read_text())["counts"]
     assert counts["mmmt-if"]["episodes"] == 4 and counts["mmmt-if-reminder"]["episodes"] == 4
 
 
-def _done_turns(out: Path) -> int:
+def _done_episodes(out: Path) -> int:
     if not (out / "samples").exists():
         return 0
-    return sum(1 for f in (out / "samples").glob("*.jsonl") for line in f.read_text().splitlines() if '"type": "turn"' in line)
+    return sum(line.count('"status": "done"') for f in (out / "samples").glob("*.jsonl") for line in f.read_text().splitlines())
 
 
 def test_no_argument_run_writes_every_baseline_and_a_report(tmp_path, monkeypatch):
@@ -135,11 +152,12 @@ def test_no_argument_run_writes_every_baseline_and_a_report(tmp_path, monkeypatc
     runs = list((tmp_path / "mmturn-out").iterdir())
     assert len(runs) == 1
     root = runs[0]
-    assert {p.name for p in root.iterdir() if p.is_dir()} == {"oracle", "random", "forgetful", "ocr", "forward"}
+    assert {p.name for p in root.iterdir() if p.is_dir()} == {"oracle", "random", "forgetful", "ocr", "forward", "identity"}
     assert (root / "report.html").exists()
     assert metrics(root / "oracle")["mmmt-if"]["pif"] == 1.0 and metrics(root / "oracle")["gui-grounding"]["accuracy"] == 1.0
     assert set(metrics(root / "ocr")) == {"gui-grounding"} and set(metrics(root / "forgetful")) == {"mmmt-if", "mmmt-if-reminder"}
-    assert metrics(root / "oracle")["vln-miniworld"]["success"] == 1.0
+    assert metrics(root / "oracle")["vln-miniworld"]["success"] == 1.0 and metrics(root / "oracle")["edit-multiturn"]["follow"] == 1.0
+    assert set(metrics(root / "identity")) == {"edit-multiturn"}
     assert set(metrics(root / "forward")) == {"vln-miniworld", "vln-dialog-miniworld", "imagenav-miniworld"}
 
 

@@ -56,3 +56,29 @@ def test_grounding_scorer_boxes_points_and_garbage():
     assert half["iou"] == pytest.approx(200 / 600) and half["hit"] == 1.0
     assert score("click at 30, 30", target).values == {"iou": 0.0, "hit": 1.0}  # an edge is inside
     assert score("no idea", target).values == {"iou": 0.0, "hit": 0.0}
+
+
+def test_description_turns_get_detector_claims_and_clipscore(tiny_clip):
+    from mmturn.tasks.registry import ENVS
+
+    env = ENVS.get("mmturn/ImageDialogue-v0")(kinds=("shapes",), clip_model=tiny_clip["model"], clip_pretrained=tiny_clip["pretrained"],
+                                              clip_config=tiny_clip["model_config"])
+    seen = 0
+    for seed in range(6):
+        obs, info = env.reset(seed=seed)
+        done = False
+        while not done:
+            target = env.episode.turns[env.turn_index].target
+            _, _, done, _, info = env.step(info["privileged"]["oracle_reply"])
+            if target.get("describe"):
+                seen += 1
+                s = info["scores"]
+                assert s["claims_correct"] == 1.0 and s["chair_i_detector"] == 0.0 and s["chair_i"] == 0.0
+                assert 0.0 <= s["clipscore"] <= 2.5
+    assert seen >= 3
+    env.reset(seed=0)
+    turn = next(t for t in env.episode.turns if t.target.get("describe"))
+    image = env.find_image(turn.target["image"])
+    wrong = next(lab for lab in turn.target["answer"]["choices"] if lab not in turn.target["answer"]["value"])
+    score = SCORERS.get("detector")()(f"I see a {wrong}.", {"image": image, "labels": turn.target["answer"]["choices"]})
+    assert score.values == {"claims_correct": 0.0, "chair_i_detector": 1.0}

@@ -91,3 +91,58 @@ def build_tiny_llava(path: Path) -> Path:
     model.save_pretrained(path)
     processor.save_pretrained(path)
     return Path(path)
+
+
+def clip_tokenizer(max_length: int = 16):
+    """A CLIP tokenizer with a byte-level vocabulary and no merges (each character a token), built offline."""
+    from tokenizers.pre_tokenizers import ByteLevel
+    from transformers import CLIPTokenizer
+
+    chars = sorted(ByteLevel.alphabet())
+    vocab = {c: i for i, c in enumerate(chars)}
+    vocab.update({c + "</w>": len(chars) + i for i, c in enumerate(chars)})
+    vocab.update({"<|startoftext|>": len(vocab), "<|endoftext|>": len(vocab) + 1})
+    return CLIPTokenizer(vocab=vocab, merges=[], model_max_length=max_length, pad_token="!")
+
+
+def build_tiny_owl(path: Path, v2: bool = False) -> Path:
+    """A tiny random OWL-ViT (or OWLv2) detector with its processor, saved for ``from_pretrained``."""
+    import torch
+    from transformers import (OwlViTConfig, OwlViTForObjectDetection, OwlViTImageProcessor, OwlViTProcessor, Owlv2Config,
+                              Owlv2ForObjectDetection, Owlv2ImageProcessor, Owlv2Processor)
+
+    tok = clip_tokenizer()
+    ids = {"bos_token_id": tok.convert_tokens_to_ids("<|startoftext|>"), "eos_token_id": tok.convert_tokens_to_ids("<|endoftext|>"), "pad_token_id": 0}
+    text = dict(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=16, **ids)
+    vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, image_size=64, patch_size=16)
+    config_cls, model_cls, image_cls, proc_cls = ((Owlv2Config, Owlv2ForObjectDetection, Owlv2ImageProcessor, Owlv2Processor) if v2 else
+                                                  (OwlViTConfig, OwlViTForObjectDetection, OwlViTImageProcessor, OwlViTProcessor))
+    torch.manual_seed(0)
+    model = model_cls(config_cls(text_config=text, vision_config=vision, projection_dim=32)).eval()
+    size = {"height": 64, "width": 64}
+    images = image_cls(size=size) if v2 else image_cls(size=size, crop_size=size)
+    model.save_pretrained(path)
+    proc_cls(image_processor=images, tokenizer=tok).save_pretrained(path)
+    return path
+
+
+def build_tiny_pix2pix(path: Path) -> Path:
+    """A tiny random InstructPix2Pix pipeline (UNet with 8 input channels, VAE, CLIP text encoder)."""
+    import torch
+    from diffusers import AutoencoderKL, EulerAncestralDiscreteScheduler, StableDiffusionInstructPix2PixPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    tok = clip_tokenizer()
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(block_out_channels=(8, 16), layers_per_block=1, sample_size=16, in_channels=8, out_channels=4,
+                                down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+                                cross_attention_dim=16, norm_num_groups=4, attention_head_dim=4)
+    vae = AutoencoderKL(block_out_channels=(8, 16), down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
+                        latent_channels=4, norm_num_groups=4, sample_size=32)
+    text = CLIPTextModel(CLIPTextConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                        max_position_embeddings=16, projection_dim=16,
+                                        bos_token_id=tok.convert_tokens_to_ids("<|startoftext|>"), eos_token_id=tok.convert_tokens_to_ids("<|endoftext|>")))
+    pipe = StableDiffusionInstructPix2PixPipeline(vae=vae, text_encoder=text, tokenizer=tok, unet=unet, scheduler=EulerAncestralDiscreteScheduler(),
+                                                  safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+    pipe.save_pretrained(path)
+    return path

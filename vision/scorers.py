@@ -1,6 +1,7 @@
 """Visual scorers: ``clip`` (CLIPScore and image-image similarity with any open_clip model from a
-local checkpoint, batched, image features cached by content hash) and ``grounding`` (a reply's box or
-point against a target box, by IoU or point-in-box)."""
+local checkpoint, batched, image features cached by content hash), ``detector`` (object presence,
+count, colour and position claims checked by a detector) and ``grounding`` (a reply's box or point
+against a target box, by IoU or point-in-box)."""
 from __future__ import annotations
 
 import re
@@ -11,7 +12,9 @@ import numpy as np
 
 from mmturn.tasks.registry import register_scorer
 from mmturn.tasks.types import Part, Score
+from mmturn.vision.claims import Claim, check, claims_in_text
 from mmturn.vision.clip import ClipEmbedder
+from mmturn.vision.detectors import DetectionCache
 from mmturn.vision.geometry import iou, point_in_box
 
 CLIPSCORE_WEIGHT = 2.5  # Hessel et al. (2021)
@@ -51,6 +54,34 @@ class ClipScore:
 
     def __call__(self, reply: str, target: dict[str, Any]) -> Score:
         return Score({"clipscore": float(self.clipscore([target["image"]], [reply])[0])})
+
+
+@register_scorer("detector")
+class DetectorScore:
+    """Claims checked by a detector (``shapes``, ``ocr``, or the local path of an OWL-ViT / OWLv2 /
+    Grounding DINO model), detections cached per image. ``__call__`` scores a description of
+    ``target["image"]``: the object claims it makes about ``target["labels"]`` (see ``claims_in_text``):
+    ``claims_correct`` (fraction that hold) and ``chair_i_detector`` (CHAIR_i with the detector as
+    ground truth: mentioned objects it does not find / objects mentioned)."""
+
+    def __init__(self, detector: str = "shapes", threshold: float = 0.1, device: str = "cpu") -> None:
+        self.detector = detector
+        self.cache = DetectionCache(threshold=threshold, device=device)
+
+    def check(self, image: Part, claims: Sequence[Claim]) -> list[bool]:
+        queries = tuple(dict.fromkeys(c.label for c in claims if c.kind not in ("text", "background")))
+        found = self.cache(self.detector, image, queries)
+        texts = self.cache("ocr", image) if any(c.kind == "text" for c in claims) else []
+        return [check(c, texts if c.kind == "text" else found, image.image) for c in claims]
+
+    def __call__(self, reply: str, target: dict[str, Any]) -> Score:
+        claims = claims_in_text(reply, target["labels"])
+        if not claims:
+            return Score()
+        held = self.check(target["image"], claims)
+        present = [ok for c, ok in zip(claims, held) if c.kind == "present"]
+        values = {"claims_correct": sum(held) / len(held), "chair_i_detector": 1.0 - sum(present) / len(present)}
+        return Score(values, {"claims": [{**c.to_dict(), "passed": ok} for c, ok in zip(claims, held)]})
 
 
 _NUMBER = r"-?\d+(?:\.\d+)?"

@@ -13,7 +13,7 @@ from gymnasium import spaces
 from mmturn.embodied.nav import metrics as m
 from mmturn.embodied.nav.grid import descend
 from mmturn.embodied.nav.instructions import instruction, route_steps
-from mmturn.embodied.nav.worker import SimulatorProcess
+from mmturn.tasks.worker import isolated
 from mmturn.tasks.env import MultiTurnEnv
 from mmturn.tasks.registry import register_env
 from mmturn.tasks.types import Action, Part, TurnResult
@@ -103,7 +103,7 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         super().__init__()
         self.config = dict(width=int(width), height=int(height), max_steps=int(max_steps), success_distance=float(success_distance),
                            timeout=float(timeout), mode=mode, depth=self.depth, panorama=self.panorama)
-        self.sim = SimulatorProcess("mmturn.embodied.nav.house.HouseSim", timeout=timeout, width=int(width), height=int(height))
+        self.sim = isolated("mmturn.embodied.nav.house.HouseSim", timeout=timeout, width=int(width), height=int(height))
 
     def spawn(self) -> "VlnMiniWorldEnv":
         return type(self)(**self.config)

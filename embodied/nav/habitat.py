@@ -12,7 +12,7 @@ import numpy as np
 from mmturn.embodied.nav import metrics as m
 from mmturn.embodied.nav.env import HELP, parse_nav_action
 from mmturn.embodied.nav.episodes import load_vlnce, scene_path
-from mmturn.embodied.nav.worker import SimulatorProcess
+from mmturn.tasks.worker import isolated
 from mmturn.tasks.env import MultiTurnEnv
 from mmturn.tasks.registry import register_env
 from mmturn.tasks.types import Action, Part, TurnResult
@@ -89,7 +89,7 @@ class VlnHabitatEnv(MultiTurnEnv):
         super().__init__()
         self.config = dict(path=path, scenes_dir=scenes_dir, gt_path=gt_path, width=width, height=height, max_steps=max_steps, timeout=timeout)
         self.max_steps = int(max_steps)
-        self.sim = SimulatorProcess("mmturn.embodied.nav.habitat.HabitatSim", timeout=timeout, path=path, scenes_dir=scenes_dir,
+        self.sim = isolated("mmturn.embodied.nav.habitat.HabitatSim", timeout=timeout, path=path, scenes_dir=scenes_dir,
                                     gt_path=gt_path, width=int(width), height=int(height))
         self.size = len(load_vlnce(path, gt_path))
 

@@ -4,6 +4,7 @@ main process."""
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import networkx as nx
@@ -11,6 +12,9 @@ import numpy as np
 import pyglet
 
 pyglet.options["headless"] = True
+# one rasteriser thread per simulator: parallelism comes from running simulators side by side (one per
+# episode worker), not from llvmpipe threads that would make every simulator contend for every core
+os.environ.setdefault("LP_NUM_THREADS", "1")
 
 from mmturn.embodied.nav.grid import CELL, descend, geodesic_field  # noqa: E402
 from miniworld.entity import Ball, Box, Key, MeshEnt  # noqa: E402
@@ -87,17 +91,31 @@ class House(MiniWorldEnv):
         cell's room, on a CELL grid. The margin keeps moves near the grid's paths collision-free."""
         xs = np.arange(0, self.cols * (ROOM + GAP), CELL) + CELL / 2
         zs = np.arange(0, self.rows * (ROOM + GAP), CELL) + CELL / 2
-        free = np.zeros((len(zs), len(xs)), bool)
-        room_of = np.full((len(zs), len(xs)), -1, int)
+        gz, gx = np.meshgrid(zs, xs, indexing="ij")
+        points = np.stack([gx.ravel(), np.zeros(gx.size), gz.ravel()], axis=1)
         radius = self.agent.radius + CELL  # one step of margin: any single move from a cell centre is clear
-        for i, z in enumerate(zs):
-            for j, x in enumerate(xs):
-                pos = np.array([x, 0.0, z])
-                inside = [k for k, room in enumerate(self.rooms) if room.point_inside(pos)]
-                if inside and not self.intersect(self.agent, pos, radius):
-                    free[i, j] = True
-                    room_of[i, j] = inside[0] if inside[0] < self.cols * self.rows else -1  # hallways have no name
-        return {"free": free, "room": room_of, "x0": float(xs[0]), "z0": float(zs[0]), "cell": CELL}
+        room_of = np.full(len(points), -1, int)
+        for k in reversed(range(len(self.rooms))):  # MiniWorld's Room.point_inside, for every cell at once; the first room wins
+            room = self.rooms[k]
+            inside = np.all(np.einsum("ek,nek->ne", room.edge_norms, points[:, None, :] - room.outline[None]) > 0, axis=1)
+            room_of[inside] = k
+        free = (room_of >= 0) & ~self._blocked(points, radius)
+        room_of = np.where(free & (room_of < self.cols * self.rows), room_of, -1)  # hallways have no name
+        return {"free": free.reshape(gx.shape), "room": room_of.reshape(gx.shape), "x0": float(xs[0]), "z0": float(zs[0]), "cell": CELL}
+
+    def _blocked(self, points: np.ndarray, radius: float) -> np.ndarray:
+        """MiniWorld's ``intersect(agent, p, radius)`` for many points: a wall segment closer than ``radius``
+        (intersect_circle_segs) or an entity other than the agent closer than ``radius`` + its radius."""
+        a, b = self.wall_segs[:, 0, :], self.wall_segs[:, 1, :]
+        ab = b - a
+        t = np.clip(np.einsum("nsk,sk->ns", points[:, None, :] - a[None], ab) / np.sum(ab * ab, axis=1), 0, 1)
+        walls = np.linalg.norm(a[None] + t[..., None] * ab[None] - points[:, None, :], axis=2) < radius
+        blocked = walls.any(axis=1)
+        for ent in self.entities:
+            if ent is not self.agent:
+                centre = np.array([ent.pos[0], 0.0, ent.pos[2]])
+                blocked |= np.linalg.norm(points - centre, axis=1) < radius + ent.radius
+        return blocked
 
     def top_view(self) -> np.ndarray:
         return self.render_top_view(render_agent=False)

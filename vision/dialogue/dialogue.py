@@ -72,9 +72,10 @@ def _comparison(rng: np.random.Generator, scenes: list[Scene], shown: list[int])
     return QA(question, Answer("exact", f"image {larger + 1}", (f"image {i + 1}", f"image {j + 1}")))
 
 
-def _ask(rng: np.random.Generator, scenes: list[Scene], shown: list[int], fresh: int | None, used: set[str]) -> tuple[str, QA] | None:
+def _ask(rng: np.random.Generator, scenes: list[Scene], shown: list[int], fresh: int | None, used: set[str]) -> tuple[str, QA, int | None] | None:
+    """(question, QA, index of the image it is about; None for a comparison of two)."""
     if fresh is None and rng.random() < 0.15 and (qa := _comparison(rng, scenes, shown)) and qa.question not in used:
-        return qa.question, qa
+        return qa.question, qa, None
     pending = {k: [q for q in scenes[k].qas if f"{k}:{q.question}" not in used] for k in ([fresh] if fresh is not None else shown)}
     pending = {k: v for k, v in pending.items() if v}
     if not pending:
@@ -84,7 +85,7 @@ def _ask(rng: np.random.Generator, scenes: list[Scene], shown: list[int], fresh:
     qa = options[int(rng.integers(len(options)))]
     used.add(f"{k}:{qa.question}")
     prefix = f"About Image {k + 1}: " if rng.random() < 0.5 or k >= len(ORDINALS) else f"Looking at the {ORDINALS[k]} image: "
-    return prefix + qa.question, qa
+    return prefix + qa.question, qa, k
 
 
 def build_dialogue(
@@ -121,7 +122,7 @@ def build_dialogue(
                 break
         if picked is None:
             break
-        question, qa, oracle = picked
+        question, qa, about, oracle = picked
         new: Instr | None = None
         if t < instruction_turns and len(active) < max_instructions and rng.random() < 0.7 * (1 - len(active) / max_instructions):
             new, oracle = _propose(rng, active, qa.answer.text) or (None, oracle)
@@ -136,7 +137,7 @@ def build_dialogue(
         parts.append(Part.of_text(text))
         target = {"answer": qa.answer.to_json(), "instructions": [[iid, kw] for iid, kw in active], "question": question}
         if qa.describe:
-            target["describe"] = True
+            target.update(describe=True, image=Part.of_image(scenes[about].image).digest)  # the described image, by content hash
         hints = {"oracle_reply": oracle, "answer_text": qa.answer.text, "candidates": candidates(qa.answer, rng),
                  "newest_instruction": list(active[-1]) if active else None}
         turns.append(Turn(tuple(parts), target, hints))

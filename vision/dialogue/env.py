@@ -8,7 +8,7 @@ from typing import Any
 from mmturn.assets import ASSETS
 from mmturn.tasks.datasets import DatasetError, load_image
 from mmturn.tasks.env import DialogueEnv
-from mmturn.tasks.registry import register_env
+from mmturn.tasks.registry import SCORERS, register_env
 from mmturn.tasks.types import Episode, Part, Turn, TurnResult
 from mmturn.vision.dialogue.dialogue import build_dialogue, candidates, instruction_text, reminder_text
 from mmturn.vision.dialogue.loaders import LOADERS, DialogueSpec
@@ -18,9 +18,32 @@ from mmturn.vision.dialogue.scoring import DIALOGUE_SCORERS, score_reply
 
 class _ImageDialogue(DialogueEnv):
     scorers: tuple[str, ...] = DIALOGUE_SCORERS
+    _visual_args: tuple = (None, None)  # (detector, CLIP model args) for open-ended description turns
+
+    def configure_visual(self, detector: str | None, clip_model: str | None, clip_pretrained: str | None,
+                         clip_config: str | None, device: str) -> None:
+        """Score description turns also by ``detector`` claims and, given an open_clip model, CLIPScore."""
+        self._visual_args = (detector, (clip_model, clip_pretrained, clip_config, device) if clip_model else None)
+
+    @cached_property
+    def visual(self) -> tuple:
+        detector, clip = self._visual_args
+        return tuple(s for s in (detector and SCORERS.get("detector")(detector), clip and SCORERS.get("clip")(*clip)) if s)
+
+    def find_image(self, digest: str) -> Part | None:
+        """An image of the current episode by content hash (``mmturn score`` reads them from the run folder)."""
+        episode = getattr(self, "episode", None)
+        return next((p for t in episode.turns for p in t.parts if p.kind == "image" and p.digest == digest), None) if episode else None
 
     def score(self, reply: str, target: dict[str, Any]) -> TurnResult:
-        return score_reply(reply, target, self.scorers)
+        result = score_reply(reply, target, self.scorers)
+        image = self.find_image(target["image"]) if target.get("describe") and target.get("image") and self.visual else None
+        if image is not None:
+            for scorer in self.visual:
+                score = scorer(reply, {"image": image, "labels": target["answer"]["choices"]})
+                result.scores.update(score.values)
+                result.details.update(score.details)
+        return result
 
     def privileged(self, turn_index: int) -> dict[str, Any]:
         return self.episode.turns[turn_index].privileged
@@ -34,9 +57,11 @@ class ImageDialogueEnv(_ImageDialogue):
 
     def __init__(self, num_turns: int = 20, num_images: tuple[int, int] = (2, 5), instruction_turns: int = 10,
                  max_instructions: int = 6, reminder: bool = False, kinds: tuple[str, ...] | None = None,
-                 scorers: tuple[str, ...] = DIALOGUE_SCORERS) -> None:
+                 scorers: tuple[str, ...] = DIALOGUE_SCORERS, detector: str | None = "shapes", clip_model: str | None = None,
+                 clip_pretrained: str | None = None, clip_config: str | None = None, device: str = "cpu") -> None:
         super().__init__()
         self.scorers = tuple(scorers)
+        self.configure_visual(detector, clip_model, clip_pretrained, clip_config, device)
         self.config = dict(num_turns=num_turns, num_images=tuple(num_images), instruction_turns=instruction_turns,
                            max_instructions=max_instructions, reminder=reminder, kinds=tuple(kinds) if kinds else None)
 

@@ -49,6 +49,9 @@ def dialogue_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
     metrics: dict[str, float | None] = {
         "accuracy": _mean(_scores(episodes, "accuracy")),
         "chair_i": _mean(_scores(episodes, "chair_i")),  # hallucinated objects in descriptions (lower is better)
+        "chair_i_detector": _mean(_scores(episodes, "chair_i_detector")),  # the same, with a detector as ground truth
+        "claims_correct": _mean(_scores(episodes, "claims_correct")),  # description claims a detector confirms
+        "clipscore": _mean(_scores(episodes, "clipscore")),
         "pif": _mean(_scores(episodes, "pif")),
         "prompt_strict": _mean(_scores(episodes, "prompt_strict")),
         "prompt_loose": _mean(_scores(episodes, "prompt_loose")),
@@ -63,4 +66,4 @@ def dialogue_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
     return {"metrics": {k: v for k, v in metrics.items() if v is not None}, "curves": curves}
 
 
-DIALOGUE_METRICS = ("accuracy", "chair_i", "pif", "prompt_strict", "prompt_loose", "inst_strict", "inst_loose", "ifeval_overall", "pif_N_K")
+DIALOGUE_METRICS = ("accuracy", "chair_i", "chair_i_detector", "claims_correct", "clipscore", "pif", "prompt_strict", "prompt_loose", "inst_strict", "inst_loose", "ifeval_overall", "pif_N_K")

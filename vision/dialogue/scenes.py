@@ -58,8 +58,12 @@ def _canvas(rng: np.random.Generator) -> tuple[Image.Image, ImageDraw.ImageDraw,
 
 def _finish(img: Image.Image, rng: np.random.Generator) -> np.ndarray:
     """Add sensor-like noise: grey blotches of 2 or 4 px, amplitude 0..12."""
+    return add_noise(img, rng, int(rng.integers(0, 13)), int(rng.choice([2, 4])))
+
+
+def add_noise(img: Image.Image, rng: np.random.Generator, amplitude: int, block: int) -> np.ndarray:
+    """``img`` plus grey blotches of ``block`` px with values uniform in [-amplitude, amplitude]."""
     arr = np.asarray(img, dtype=np.int16)
-    amplitude, block = int(rng.integers(0, 13)), int(rng.choice([2, 4]))
     h, w = -(-arr.shape[0] // block), -(-arr.shape[1] // block)
     noise = rng.integers(-amplitude, amplitude + 1, size=(h, w, 1), dtype=np.int16)
     noise = np.repeat(np.repeat(noise, block, axis=0), block, axis=1)[: arr.shape[0], : arr.shape[1]]
@@ -98,6 +102,17 @@ def _polygon(shape: str, cx: float, cy: float, r: float) -> list[tuple[float, fl
              cy + (r if k % 2 == 0 else r * 0.45) * math.sin(-math.pi / 2 + k * math.pi / 5)) for k in range(10)]
 
 
+def draw_shape(draw: ImageDraw.ImageDraw, shape: str, colour: str, cx: float, cy: float, r: float) -> list[float]:
+    """Draw one filled shape of circumradius ``r`` centred at (cx, cy); return its box [x1, y1, x2, y2]."""
+    if shape == "circle":
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=COLOURS[colour])
+        return [round(v, 1) for v in (cx - r, cy - r, cx + r, cy + r)]
+    points = _polygon(shape, cx, cy, r)
+    draw.polygon(points, fill=COLOURS[colour])
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return [round(v, 1) for v in (min(xs), min(ys), max(xs), max(ys))]
+
+
 def shapes_scene(rng: np.random.Generator) -> Scene:
     img, draw, side = _canvas(rng)
     n = int(rng.integers(3, 9))
@@ -108,14 +123,8 @@ def shapes_scene(rng: np.random.Generator) -> Scene:
         r = float(rng.uniform(0.22, 0.45)) * cell
         cx, cy = (i + 0.5) * cell, (j + 0.5) * cell
         shape, colour = _pick(rng, SHAPES), _pick(rng, tuple(COLOURS))
-        if shape == "circle":
-            draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=COLOURS[colour])
-            box = [cx - r, cy - r, cx + r, cy + r]
-        else:
-            points = _polygon(shape, cx, cy, r)
-            draw.polygon(points, fill=COLOURS[colour])
-            box = [min(p[0] for p in points), min(p[1] for p in points), max(p[0] for p in points), max(p[1] for p in points)]
-        objs.append({"shape": shape, "colour": colour, "x": cx, "y": cy, "r": r, "box": [round(v, 1) for v in box]})
+        box = draw_shape(draw, shape, colour, cx, cy, r)
+        objs.append({"shape": shape, "colour": colour, "x": cx, "y": cy, "r": r, "box": box})
     qas = [QA("How many shapes are there in total?", Answer("number", float(n)))]
     for colour in COLOURS:
         qas.append(QA(f"How many {colour} shapes are there?", Answer("number", float(sum(o["colour"] == colour for o in objs)))))

@@ -1,19 +1,52 @@
-"""Scripted baselines that need no weights: ``oracle`` (replays the env's privileged reply; must
-score perfectly) and ``random`` (a uniformly drawn candidate answer, instructions ignored)."""
+"""Scripted baselines that need no weights: ``oracle`` (replays the env's privileged reply, or draws
+the exact edited scene; must score perfectly), ``random`` (a uniformly drawn candidate answer,
+instructions ignored; in image editing a random change of the image) and ``identity`` (image
+editing: returns the image unchanged)."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from mmturn.tasks.model import Model
 from mmturn.tasks.registry import register_model
-from mmturn.tasks.types import Reply, Request
+from mmturn.tasks.types import Part, Reply, Request, last_image
+from mmturn.vision.editing.scene import EditScene
 
 
 @register_model("oracle")
 class Oracle(Model):
     concurrency = 1  # no latency to hide: one episode at a time keeps the working set small
     async def respond(self, request: Request) -> Reply:
+        if state := request.privileged.get("edit_state"):
+            return Reply(text="", images=(Part.of_image(EditScene.from_dict(state).render()),))
         return Reply(text=request.privileged.get("oracle_reply", ""))
+
+
+@register_model("identity")
+class Identity(Model):
+    """Image editing's lower bound on change: the latest image of the conversation, untouched."""
+
+    concurrency = 1
+
+    async def respond(self, request: Request) -> Reply:
+        image = last_image(request.messages)
+        return Reply(text="", images=(image,) if image is not None else ())
+
+
+def random_change(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One random whole-image change: a flip, a blur, a colour shift or a filled rectangle."""
+    kind = int(rng.integers(4))
+    if kind == 0:
+        return image[:, ::-1] if rng.random() < 0.5 else image[::-1]
+    if kind == 1:
+        return cv2.GaussianBlur(image, (0, 0), float(rng.uniform(1.5, 4.0)))
+    if kind == 2:
+        return np.clip(image.astype(np.int16) + rng.integers(-60, 61, size=3), 0, 255).astype(np.uint8)
+    h, w = image.shape[:2]
+    out = image.copy()
+    x1, y1 = int(rng.integers(w)), int(rng.integers(h))
+    out[y1:y1 + int(rng.integers(1, h // 2 + 2)), x1:x1 + int(rng.integers(1, w // 2 + 2))] = rng.integers(0, 256, size=3)
+    return out
 
 
 @register_model("random")
@@ -26,8 +59,10 @@ class RandomBaseline(Model):
         self.seed = int(seed)
 
     async def respond(self, request: Request) -> Reply:
-        options = request.privileged.get("candidates") or [""]
         rng = np.random.default_rng([self.seed, request.seed, request.sample_index, request.turn])
+        if request.privileged.get("image_edit") and (image := last_image(request.messages)) is not None:
+            return Reply(text="", images=(Part.of_image(random_change(image.image, rng)),))
+        options = request.privileged.get("candidates") or [""]
         choice = options[int(rng.integers(len(options)))]
         text = request.privileged.get("random_template", "Looking at the image, the answer is {}.").format(choice)
         return Reply(text=text)

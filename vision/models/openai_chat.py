@@ -13,7 +13,7 @@ import socket
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
@@ -74,6 +74,8 @@ class ResponseCache:
 
 @register_model("openai")
 class OpenAIChat(Model):
+    result_field = "choices"  # a response without it is malformed (retried)
+
     def __init__(self, model: str = "default", base_url: str = "http://127.0.0.1:8000/v1", api_key_env: str = "OPENAI_API_KEY",
                  max_connections: int = 32, timeout: float = 120.0, max_retries: int = 6, temperature: float = 0.0,
                  max_tokens: int = 1024, top_p: float | None = None, system_prompt: str | None = None,
@@ -92,7 +94,7 @@ class OpenAIChat(Model):
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            headers = {"Content-Type": "application/json"}
+            headers = {}
             if key := os.environ.get(self._api_key_env):
                 headers["Authorization"] = f"Bearer {key}"
             limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
@@ -109,9 +111,9 @@ class OpenAIChat(Model):
             body["seed"] = (request.seed + 1_000_003 * request.sample_index) % 2**31
         return body
 
-    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def _post(self, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
-            response = await self._http().post("/chat/completions", json=body)
+            response = await self._http().post(path, **kwargs)
         except (httpx.TimeoutException, httpx.TransportError) as e:
             raise RetryableError(f"{type(e).__name__}: {e}") from e
         if response.status_code in RETRY_STATUS:
@@ -122,8 +124,8 @@ class OpenAIChat(Model):
             data = response.json()
         except ValueError:
             raise RetryableError(f"malformed JSON in response: {response.text[:120]!r}") from None
-        if not isinstance(data, dict) or not data.get("choices"):
-            raise RetryableError(f"response without choices: {str(data)[:200]}")
+        if not isinstance(data, dict) or not data.get(self.result_field):
+            raise RetryableError(f"response without {self.result_field}: {str(data)[:200]}")
         return data
 
     def _wait(self, state: RetryCallState) -> float:
@@ -134,28 +136,39 @@ class OpenAIChat(Model):
 
     async def respond(self, request: Request) -> Reply:
         body = self._body(request)
-        key = hashlib.sha256(json.dumps([body, request.sample_index], sort_keys=True).encode()).hexdigest()
+        return await self.call(json.dumps([body, request.sample_index], sort_keys=True), lambda: self._post("/chat/completions", json=body))
+
+    async def call(self, key_text: str, send: Callable[[], Awaitable[dict[str, Any]]]) -> Reply:
+        """``send`` under the connection budget with retries, through the cache keyed by ``key_text``."""
+        key = hashlib.sha256(key_text.encode()).hexdigest()
         if self._cache and (hit := self._cache.get(key)):
-            return Reply(**hit, cached=True)
+            return self.to_reply(hit, cached=True)
         started = time.perf_counter()
         try:
             async with self._slots:
                 async for attempt in AsyncRetrying(retry=retry_if_exception(lambda e: isinstance(e, RetryableError)),
                                                    stop=stop_after_attempt(self.max_retries + 1), wait=self._wait, reraise=True):
                     with attempt:
-                        data = await self._post(body)
+                        data = await send()
         except RetryableError as e:
             raise ModelError(f"gave up after {self.max_retries + 1} attempts: {e}") from e
+        record = {**self.read(data), "latency_s": time.perf_counter() - started}
+        if self._cache:
+            self._cache.put(key, record)
+        return self.to_reply(record)
+
+    def read(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The JSON-able content of a successful response (what the cache stores)."""
         choice = data["choices"][0]
         text = (choice.get("message") or {}).get("content") or ""
         finish = choice.get("finish_reason")
         usage = data.get("usage") or {}
-        reply = {"text": text if isinstance(text, str) else json.dumps(text), "latency_s": time.perf_counter() - started,
-                 "input_tokens": usage.get("prompt_tokens"), "output_tokens": usage.get("completion_tokens"),
-                 "error": f"finish_reason={finish}" if finish in ("content_filter", "length") else None}
-        if self._cache:
-            self._cache.put(key, reply)
-        return Reply(**reply)
+        return {"text": text if isinstance(text, str) else json.dumps(text), "input_tokens": usage.get("prompt_tokens"),
+                "output_tokens": usage.get("completion_tokens"),
+                "error": f"finish_reason={finish}" if finish in ("content_filter", "length") else None}
+
+    def to_reply(self, record: dict[str, Any], cached: bool = False) -> Reply:
+        return Reply(**record, cached=cached)
 
     async def aclose(self) -> None:
         if self._client is not None:

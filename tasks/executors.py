@@ -1,0 +1,156 @@
+"""Where episodes' envs run. An ``EnvHost`` holds the envs of one task in one process, one per
+episode slot; an executor places hosts: ``inline`` (in the runner's process), ``local`` (one spawned
+worker process per host, ``--workers N``) or ``ray`` (one Ray actor per host, on a Ray cluster).
+The model always stays with the runner, so an API model has one connection budget for the whole
+run and a local HF model is loaded once and batches the requests of every worker's episodes.
+A host that dies or hangs raises ``WorkerLost``: the runner replays its episodes on a fresh one."""
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from typing import Any
+
+from mmturn.tasks.registry import PLUGINS_VAR, TASKS, load_builtins
+from mmturn.tasks.worker import WORKER_VAR, RemoteCallError, WorkerLost, WorkerProcess
+
+EXECUTORS = ("inline", "local", "ray")
+
+
+class EnvHost:
+    """The envs of ``task`` in this process: slot k plays one episode at a time (spawned from the first).
+    An env that cannot be built (a bad dataset, a wrong argument) raises its error from every call, so
+    that it reaches the runner as itself (e.g. a DatasetError naming file, line and field)."""
+
+    def __init__(self, task: str, task_args: dict[str, Any], isolated: bool = True) -> None:
+        self.envs: dict[int, Any] = {}
+        self.error: Exception | None = None
+        if isolated:  # this process is the env worker: simulators may run in it (see worker.isolated)
+            os.environ[WORKER_VAR] = "1"
+        try:
+            load_builtins()
+            self.first = TASKS.get(task).make_env(task_args)
+        except Exception as e:  # noqa: BLE001 (re-raised by every call)
+            self.error = e
+
+    def describe(self) -> dict[str, Any]:
+        """What the runner needs to know of the env: whether replies carry images, and the dataset size."""
+        if self.error is not None:
+            raise self.error
+        return {"image_actions": self.first.image_actions, "size": len(self.first) if hasattr(self.first, "__len__") else None}
+
+    def _env(self, slot: int):
+        if self.error is not None:
+            raise self.error
+        if slot not in self.envs:
+            self.envs[slot] = self.first if not self.envs else self.first.spawn()
+        return self.envs[slot]
+
+    def reset(self, slot: int, seed: int, options: dict[str, Any]) -> tuple[dict, dict, str | None]:
+        env = self._env(slot)
+        obs, info = env.reset(seed=seed, options=options)
+        return obs, info, _episode_id(env)
+
+    def step(self, slot: int, action: Any) -> tuple[dict, float, bool, bool, dict, str | None]:
+        env = self._env(slot)
+        obs, reward, terminated, truncated, info = env.step(action)
+        return obs, reward, terminated, truncated, info, _episode_id(env)
+
+    def close(self) -> None:
+        for env in {id(e): e for e in [getattr(self, "first", None), *self.envs.values()] if e is not None}.values():
+            env.close()
+
+
+def _episode_id(env: Any) -> str | None:
+    episode = getattr(env, "episode", None)
+    return getattr(episode, "id", None)
+
+
+class Host:
+    """An EnvHost the runner awaits: ``await host.call(method, *args)``."""
+
+    async def call(self, method: str, *args: Any) -> Any:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        pass
+
+
+class InlineHost(Host):
+    def __init__(self, task: str, task_args: dict[str, Any], timeout: float) -> None:
+        self.host = EnvHost(task, task_args, isolated=False)
+
+    async def call(self, method: str, *args: Any) -> Any:
+        return getattr(self.host, method)(*args)
+
+    async def close(self) -> None:
+        self.host.close()
+
+
+class ProcessHost(Host):
+    """An EnvHost in a spawned worker process (non-daemonic: simulators start their own workers)."""
+
+    def __init__(self, task: str, task_args: dict[str, Any], timeout: float) -> None:
+        self.worker = WorkerProcess("mmturn.tasks.executors.EnvHost", timeout=timeout, daemon=False, task=task, task_args=task_args)
+
+    async def call(self, method: str, *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(self.worker.call, method, *args)
+        except RemoteCallError as e:  # the env's own exception, as in-process
+            raise (e.original or e) from None
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.worker.close)
+
+
+class RayHost(Host):
+    """An EnvHost in a Ray actor (1 CPU), restarted by Ray when it dies; named so that it can be found."""
+
+    def __init__(self, task: str, task_args: dict[str, Any], timeout: float, name: str) -> None:
+        import ray
+
+        self.ray, self.timeout, self.name = ray, timeout, name
+        actor = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=0)(EnvHost)
+        plugins = {"env_vars": {PLUGINS_VAR: os.environ[PLUGINS_VAR]}} if os.environ.get(PLUGINS_VAR) else None
+        self.actor = actor.options(name=name, namespace="mmturn", runtime_env=plugins).remote(task, task_args)
+
+    async def call(self, method: str, *args: Any) -> Any:
+        ref = getattr(self.actor, method).remote(*args)
+        try:
+            return await asyncio.wait_for(ref, self.timeout)
+        except asyncio.TimeoutError:
+            self.ray.kill(self.actor, no_restart=False)
+            raise WorkerLost(f"env actor {self.name}: {method} took longer than {self.timeout} s; the actor was restarted") from None
+        except self.ray.exceptions.RayActorError as e:
+            raise WorkerLost(f"env actor {self.name} died during {method}: {type(e).__name__}") from None
+        except self.ray.exceptions.RayTaskError as e:  # the env's own exception, as in-process
+            raise (e.cause if isinstance(e.cause, Exception) else RemoteCallError(str(e))) from None
+
+    async def close(self) -> None:
+        self.ray.kill(self.actor, no_restart=True)
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def ensure_ray(address: str | None) -> None:
+    """Connect to the Ray cluster at ``address`` (``auto``, ``ray://host:port``), or start a local one."""
+    try:
+        import ray
+    except ImportError:
+        raise ValueError("--executor ray needs Ray: pip install 'mmturn[dist]'") from None
+    if not ray.is_initialized():
+        ray.init(address=address, namespace="mmturn", log_to_driver=False, ignore_reinit_error=True,
+                 **({} if address else {"num_cpus": default_workers(), "include_dashboard": False}))
+
+
+def make_hosts(executor: str, task: str, task_args: dict[str, Any], workers: int, timeout: float) -> list[Host]:
+    if executor == "inline":
+        return [InlineHost(task, task_args, timeout)]
+    if executor == "local":
+        return [ProcessHost(task, task_args, timeout) for _ in range(max(1, workers))]
+    if executor == "ray":
+        run = uuid.uuid4().hex[:8]
+        return [RayHost(task, task_args, timeout, f"mmturn-env-{task}-{run}-{k}") for k in range(max(1, workers))]
+    raise ValueError(f"unknown executor {executor!r}; known: {', '.join(EXECUTORS)}")
