@@ -17,6 +17,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 
 def fuzz(env_id: str, n: int, seed: int) -> tuple[str, int, int, float, str]:
+    import os
+
+    from mmturn.tasks.worker import WORKER_VAR
+
+    os.environ[WORKER_VAR] = "1"  # a pool process is an isolated worker already: simulators run in it
     import gymnasium as gym
     import numpy as np
 

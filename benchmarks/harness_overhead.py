@@ -2,6 +2,8 @@
 
 1. Runner time for mmmt-if episodes with a zero-latency scripted model (oracle), logs and images
    written, divided by a raw ``reset``/``step`` loop over the same episodes (goal: at most 1.10).
+   Both in one process (``--executor inline``): the overhead of the harness itself; worker processes
+   and their scaling are measured by scaling.py.
 2. Against a local OpenAI-compatible server that answers after 200 ms: wall time of 256 requests
    through the ``openai`` adapter at ``max_connections=32``, divided by the ideal 1.6 s (goal: at most 1.15).
 """
@@ -47,7 +49,7 @@ def raw_loop(episodes: int) -> float:
 def runner_time(episodes: int) -> float:
     detect_language.cache_clear()
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = RunConfig(tasks=["mmmt-if"], model="oracle", limit=episodes, output_dir=Path(tmp) / "run", progress=False)
+        cfg = RunConfig(tasks=["mmmt-if"], model="oracle", limit=episodes, output_dir=Path(tmp) / "run", progress=False, executor="inline")
         started = time.perf_counter()
         asyncio.run(run(cfg, make_model("oracle", {})))
         return time.perf_counter() - started

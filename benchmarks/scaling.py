@@ -16,6 +16,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
+from mmturn.tasks.executors import RAY_SYSTEM_CONFIG
 from mmturn.tasks.logs import RunDir
 from mmturn.tasks.model import make_model
 from mmturn.tasks.runner import RunConfig, run
@@ -46,7 +47,7 @@ def main() -> None:
     if not args.no_ray:
         import ray
 
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="mmturn")
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="mmturn", _system_config=RAY_SYSTEM_CONFIG)
     rates: dict[tuple[str, int], list[float]] = {c: [] for c in configs}
     reference = None
     try:

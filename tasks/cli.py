@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--resume", action="store_true", help="complete an interrupted run in --output-dir")
     r.add_argument("--max-errors", type=float, default=0.1, help="errored episodes that abort the run: a fraction (<1) or a count")
     r.add_argument("--history", type=int, help="keep only the last N user turns in the prompt")
+    r.add_argument("--turn-timeout", type=float, default=600.0, help="seconds a model may take for one reply (then the episode errors)")
+    r.add_argument("--env-timeout", type=float, default=300.0, help="seconds an env call may take before its worker counts as hung")
     r.add_argument("--executor", choices=("inline", "local", "ray"), default="local",
                    help="where envs run: worker processes (local, default), this process (inline) or a Ray cluster (ray)")
     r.add_argument("--workers", type=int, help="env worker processes or Ray actors (default: every core, or every CPU of the Ray cluster)")
@@ -72,6 +74,7 @@ def _run_one(args: argparse.Namespace, tasks: list[str], model: str, model_args:
         repeats=args.repeats, seed=args.seed, output_dir=out, resume=args.resume,
         max_errors=args.max_errors, history=args.history, progress=not args.no_progress,
         executor=args.executor, workers=args.workers, ray_address=args.ray_address,
+        turn_timeout_s=args.turn_timeout, env_timeout_s=args.env_timeout,
     )
     if args.model_replicas:
         if args.executor != "ray":

@@ -9,12 +9,18 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections import OrderedDict
 from typing import Any
 
+from mmturn.tasks.imaging import png_bytes
 from mmturn.tasks.registry import PLUGINS_VAR, TASKS, load_builtins
 from mmturn.tasks.worker import WORKER_VAR, RemoteCallError, WorkerLost, WorkerProcess
 
 EXECUTORS = ("inline", "local", "ray")
+SENT_MEMORY = 4096  # digests of images a worker remembers having sent
+# a step's observation and its PNGs (a few hundred KB) travel inline in the reply rather than through
+# the object store: about 20% more episodes per second for navigation on a local Ray
+RAY_SYSTEM_CONFIG = {"max_direct_call_object_size": 4 << 20, "task_rpc_inlined_bytes_limit": 16 << 20}
 
 
 class EnvHost:
@@ -25,6 +31,8 @@ class EnvHost:
     def __init__(self, task: str, task_args: dict[str, Any], isolated: bool = True) -> None:
         self.envs: dict[int, Any] = {}
         self.error: Exception | None = None
+        self.encode = isolated  # a worker PNG-encodes its observations' images, so the runner only writes files
+        self.sent: OrderedDict[str, None] = OrderedDict()  # images already sent encoded (most recent last)
         if isolated:  # this process is the env worker: simulators may run in it (see worker.isolated)
             os.environ[WORKER_VAR] = "1"
         try:
@@ -46,15 +54,28 @@ class EnvHost:
             self.envs[slot] = self.first if not self.envs else self.first.spawn()
         return self.envs[slot]
 
-    def reset(self, slot: int, seed: int, options: dict[str, Any]) -> tuple[dict, dict, str | None]:
+    def reset(self, slot: int, seed: int, options: dict[str, Any]) -> tuple[dict, dict, str | None, dict[str, bytes]]:
         env = self._env(slot)
         obs, info = env.reset(seed=seed, options=options)
-        return obs, info, _episode_id(env)
+        return obs, info, _episode_id(env), self._png(obs)
 
-    def step(self, slot: int, action: Any) -> tuple[dict, float, bool, bool, dict, str | None]:
+    def step(self, slot: int, action: Any) -> tuple[dict, float, bool, bool, dict, str | None, dict[str, bytes]]:
+        if slot not in self.envs:  # this process was started after the episode began: its env state is gone
+            raise WorkerLost(f"env slot {slot}: the worker was restarted during the episode")
         env = self._env(slot)
         obs, reward, terminated, truncated, info = env.step(action)
-        return obs, reward, terminated, truncated, info, _episode_id(env)
+        return obs, reward, terminated, truncated, info, _episode_id(env), self._png(obs)
+
+    def _png(self, obs: dict) -> dict[str, bytes]:
+        """PNG bytes of the observation's images not sent before (the runner logs each image once)."""
+        out = {}
+        for p in obs["parts"] if self.encode else ():
+            if p.kind == "image" and p.digest not in self.sent:
+                out[p.digest] = png_bytes(p.image)
+                self.sent[p.digest] = None
+                if len(self.sent) > SENT_MEMORY:
+                    self.sent.popitem(last=False)
+        return out
 
     def close(self) -> None:
         for env in {id(e): e for e in [getattr(self, "first", None), *self.envs.values()] if e is not None}.values():
@@ -141,8 +162,8 @@ def ensure_ray(address: str | None) -> None:
     except ImportError:
         raise ValueError("--executor ray needs Ray: pip install 'mmturn[dist]'") from None
     if not ray.is_initialized():
-        ray.init(address=address, namespace="mmturn", log_to_driver=False, ignore_reinit_error=True,
-                 **({} if address else {"num_cpus": default_workers(), "include_dashboard": False}))
+        local = {"num_cpus": default_workers(), "include_dashboard": False, "_system_config": RAY_SYSTEM_CONFIG}
+        ray.init(address=address, namespace="mmturn", log_to_driver=False, ignore_reinit_error=True, **({} if address else local))
 
 
 def make_hosts(executor: str, task: str, task_args: dict[str, Any], workers: int, timeout: float) -> list[Host]:

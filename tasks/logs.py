@@ -79,15 +79,17 @@ class RunDir:
     def image_path(self, digest: str) -> Path:
         return self.root / "images" / f"{digest}.png"
 
-    def _write_image(self, part: Part, path: Path) -> None:
+    def _write_image(self, part: Part, path: Path, png: bytes | None) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".img.", suffix=".png")
         with os.fdopen(fd, "wb") as f:
-            f.write(png_bytes(part.image))
+            f.write(png if png is not None else png_bytes(part.image))
         os.replace(tmp, path)
 
-    def observation(self, parts: Iterable[Part]) -> tuple[list[dict[str, str]], list[Future]]:
+    def observation(self, parts: Iterable[Part], png: dict[str, bytes] | None = None) -> tuple[list[dict[str, str]], list[Future]]:
         """A turn's parts as log entries (text inline, images by content hash, each stored once as a
-        PNG written on a background thread) and the pending image writes."""
+        PNG written on a background thread; ``png``: images already encoded, e.g. by an env worker)
+        and the pending image writes."""
+        png = png or {}
         entries, pending = [], []
         for p in parts:
             if p.kind == "text":
@@ -96,7 +98,7 @@ class RunDir:
             entries.append({"image": p.digest})
             if p.digest not in self._images:
                 path = self.image_path(p.digest)
-                self._images[p.digest] = self._writer.submit(self._write_image, p, path) if not path.exists() else None
+                self._images[p.digest] = self._writer.submit(self._write_image, p, path, png.get(p.digest)) if not path.exists() else None
             if (future := self._images[p.digest]) is not None and not future.done():
                 pending.append(future)
         return entries, pending

@@ -126,7 +126,7 @@ class Runner:
     async def attempt(self, task: Task, host: Host, slot: int, base: dict[str, Any], turn: list[int]) -> None:
         """Play one episode from its start; ``turn[0]`` counts the turns played (for error records)."""
         writes: list = []
-        obs, info, episode_id = await host.call("reset", slot, base["seed"], {"index": base["index"]})
+        obs, info, episode_id, png = await host.call("reset", slot, base["seed"], {"index": base["index"]})
         messages: list[Message] = []
         while True:
             messages.append(Message("user", obs["parts"]))
@@ -134,9 +134,9 @@ class Runner:
                               info["privileged"], base["repeat"], turn[0])
             reply = await asyncio.wait_for(self.model.respond(request), self.cfg.turn_timeout_s)
             started = time.perf_counter()
-            obs_next, reward, terminated, truncated, info, episode_id = await host.call(
+            obs_next, reward, terminated, truncated, info, episode_id, png_next = await host.call(
                 "step", slot, reply.parts if self.image_actions[task.name] else reply.text)
-            observation, pending = self.dir.observation(obs["parts"])
+            observation, pending = self.dir.observation(obs["parts"], png)
             reply_images, pending_reply = self.dir.observation(reply.images)
             writes += pending + pending_reply
             self.dir.append(task.name, {
@@ -152,7 +152,7 @@ class Runner:
             turn[0] += 1
             if terminated or truncated:
                 break
-            obs = obs_next
+            obs, png = obs_next, png_next
         done = {"type": "episode", **base, "status": "done", "turns": turn[0], "finished_at": time.time()}
         finishing = asyncio.ensure_future(self.finish(task, writes, done))
         self.finishing.add(finishing)

@@ -79,6 +79,7 @@ def make_app(state: ServerState) -> Starlette:
     async def edit(request: Request):
         """images/edits: the uploaded image mirrored left-right (the prompt is recorded)."""
         form = await request.form()
+        state.headers.append(dict(request.headers))
         upload = await form["image"].read()
         state.requests.append({"prompt": form.get("prompt"), "model": form.get("model"), "bytes": len(upload)})
         fault = state.faults.pop(0) if state.faults else None

@@ -166,3 +166,26 @@ def test_list_names_everything(capsys):
     out = capsys.readouterr().out
     for name in ("mmmt-if", "mmmt-if-reminder", "dialogue-jsonl", "mmturn/ImageDialogue-v0", "openai", "hf", "oracle", "forgetful"):
         assert name in out
+
+
+def test_hung_env_is_cut_off_replayed_and_a_permanent_hang_resumed(tmp_path, monkeypatch):
+    from mmturn.tasks.registry import PLUGINS_VAR
+
+    monkeypatch.setenv(PLUGINS_VAR, "")
+    marker = tmp_path / "hang"
+    monkeypatch.setenv("MMTURN_TEST_HANG", str(marker))
+    args = ["--plugins", "hang_plugin", "run", "--no-progress", "--no-report", "--tasks", "hanging-dialogue", "--model", "oracle",
+            "--limit", "3", "--env-timeout", "4", "--workers", "2"]
+    marker.write_text("once")
+    assert main(args + ["--output-dir", str(tmp_path / "once")]) == 0
+    res = json.loads((tmp_path / "once" / "results.json").read_text())
+    assert res["counts"]["hanging-dialogue"] == {"episodes": 3, "turns": 12, "errors": 0} and res["results"]["hanging-dialogue"]["pif"] == 1.0
+    records = [json.loads(x) for x in (tmp_path / "once" / "samples" / "hanging-dialogue.jsonl").read_text().splitlines()]
+    assert [r["index"] for r in records if r.get("status") == "error" and "WorkerHung" in r["error"]] == [1]
+    marker.write_text("always")
+    assert main(args + ["--output-dir", str(tmp_path / "always"), "--max-errors", "1"]) == 0
+    res = json.loads((tmp_path / "always" / "results.json").read_text())
+    assert res["counts"]["hanging-dialogue"]["errors"] == 1 and "took longer than 4.0 s" in res["errors"]["hanging-dialogue"][0]["error"]
+    marker.unlink()
+    assert main(args + ["--output-dir", str(tmp_path / "always"), "--resume"]) == 0
+    assert json.loads((tmp_path / "always" / "results.json").read_text())["counts"]["hanging-dialogue"]["errors"] == 0

@@ -59,7 +59,9 @@ def test_killed_worker_process_replays_its_episode_with_identical_metrics(tmp_pa
 @pytest.fixture(scope="module")
 def local_ray():
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="mmturn")
+    from mmturn.tasks.executors import RAY_SYSTEM_CONFIG
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="mmturn", _system_config=RAY_SYSTEM_CONFIG)
     yield ray
     ray.shutdown()
 
@@ -96,3 +98,18 @@ def test_killed_ray_actor_mid_episode_is_retried_with_identical_metrics(tmp_path
     records = [json.loads(x) for x in (out / "samples" / "mmmt-if.jsonl").read_text().splitlines()]
     assert any(r["type"] == "episode" and r["status"] == "error" and "WorkerLost" in r["error"] for r in records)
     assert same(on_ray, clean)
+
+
+@pytest.mark.slow
+def test_model_replicas_as_ray_actors(tmp_path, local_ray, tiny_qwen):
+    from mmturn.tasks.cli import main
+
+    local = play(tmp_path / "local", "mmmt-if", limit=3, executor="local", workers=2)
+    args = ["run", "--no-progress", "--no-report", "--tasks", "mmmt-if", "--executor", "ray", "--workers", "2"]
+    assert main(args + ["--limit", "3", "--model", "random", "--model-replicas", "2", "--output-dir", str(tmp_path / "replicas")]) == 0
+    replicated = json.loads((tmp_path / "replicas" / "results.json").read_text())
+    assert same(local, replicated) and replicated["config"]["model_config"]["replicas"] == 2
+    hf = ["--model", "hf", "--model-args", f"pretrained={tiny_qwen},max_new_tokens=4", "--model-replicas", "1", "--limit", "1"]
+    assert main(args + [*hf, "--output-dir", str(tmp_path / "hf")]) == 0
+    counts = json.loads((tmp_path / "hf" / "results.json").read_text())["counts"]["mmmt-if"]
+    assert counts == {"episodes": 1, "turns": 20, "errors": 0}

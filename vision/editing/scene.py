@@ -93,7 +93,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONTS[0]), size)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=8)  # up to 1.7 MB a scene: the current episodes' latest scenes
 def _render(scene: EditScene) -> np.ndarray:
     img = Image.new("RGB", (scene.side, scene.side), BACKGROUNDS[scene.background])
     draw = ImageDraw.Draw(img)
