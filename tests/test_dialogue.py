@@ -153,3 +153,25 @@ def test_description_turns_count_hallucinated_objects():
     scene = GENERATORS["shapes"](np.random.default_rng(2))
     (describe,) = [q for q in scene.qas if q.describe]
     assert set(describe.answer.value) == {f"{o['colour']} {o['shape']}" for o in scene.facts["objects"]}
+
+
+def test_which_shapes_changed_between_two_images_is_asked_and_answered_exactly():
+    import gymnasium as gym
+
+    env = gym.make("mmturn/ImageDialogue-v0", kinds=("shapes", "clock")).unwrapped
+    asked = 0
+    for seed in range(40):
+        obs, info = env.reset(seed=seed)
+        done = False
+        while not done:
+            target = env.episode.turns[env.turn_index].target
+            if "changed between the images" in target["question"]:
+                asked += 1
+                facts = [m["facts"]["objects"] for m in env.episode.meta["images"] if m["kind"] == "shapes"]
+                labels = [{f"{o['colour']} {o['shape']}" for o in objs} for objs in facts]
+                assert set(target["answer"]["value"]) <= set().union(*labels)
+                assert env.score("none of them", target).scores["accuracy"] == 0.0
+            _, _, done, _, info = env.step(info["privileged"]["oracle_reply"])
+            if "changed between the images" in target["question"]:
+                assert info["scores"]["accuracy"] == 1.0
+    assert asked >= 3

@@ -26,7 +26,7 @@ def test_oracle_scores_perfectly_and_writes_results_samples_images(tmp_path):
     m = res["results"]["mmmt-if"]
     assert m["pif"] == 1.0 and m["accuracy"] == 1.0 and m["prompt_strict"] == 1.0 and m["inst_loose"] == 1.0
     conf = res["config"]
-    assert conf["tasks"]["mmmt-if"]["version"] == "1.0" and conf["seed"] == 0 and conf["versions"]["gymnasium"]
+    assert conf["tasks"]["mmmt-if"]["version"] == "1.1" and conf["seed"] == 0 and conf["versions"]["gymnasium"]
     assert res["counts"]["mmmt-if"] == {"episodes": 3, "turns": 60, "errors": 0}
     lines = [json.loads(x) for x in (out / "samples" / "mmmt-if.jsonl").read_text().splitlines()]
     turns = [r for r in lines if r["type"] == "turn"]

@@ -10,7 +10,7 @@ from mmturn.tasks.types import Episode, Part, Turn
 from mmturn.vision.dialogue.answers import Answer
 from mmturn.vision.dialogue.instruction_pool import POOL, conflicts
 from mmturn.vision.dialogue.realize import realize
-from mmturn.vision.dialogue.scenes import GENERATORS, QA, WORDS, Scene
+from mmturn.vision.dialogue.scenes import COLOURS, GENERATORS, QA, SHAPES, WORDS, Scene
 from mmturn.vision.instructions import describe
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
@@ -59,6 +59,8 @@ def _comparison(rng: np.random.Generator, scenes: list[Scene], shown: list[int])
     if len(shown) < 2:
         return None
     i, j = (int(v) for v in rng.choice(shown, size=2, replace=False))
+    if scenes[i].kind == scenes[j].kind == "shapes" and rng.random() < 0.5:
+        return _changed(scenes, i, j)
     qi = [q for q in scenes[i].qas if q.answer.kind == "number"]
     qj = [q for q in scenes[j].qas if q.answer.kind == "number"]
     if not qi or not qj:
@@ -70,6 +72,16 @@ def _comparison(rng: np.random.Generator, scenes: list[Scene], shown: list[int])
     question = (f"Compare two images. For Image {i + 1}: {a.question} For Image {j + 1}: {b.question} "
                 f"Which image gives the larger number? Name the image.")
     return QA(question, Answer("exact", f"image {larger + 1}", (f"image {i + 1}", f"image {j + 1}")))
+
+
+def _changed(scenes: list[Scene], i: int, j: int) -> QA | None:
+    """Which objects changed between two shape images: the shapes (colour and kind) in only one of them."""
+    a, b = ({f"{o['colour']} {o['shape']}" for o in scenes[k].facts["objects"]} for k in (i, j))
+    if not a ^ b:
+        return None
+    question = (f"Compare Image {i + 1} and Image {j + 1}: which shapes changed between the images, that is, which shapes "
+                "(colour and kind) appear in only one of them? Name them all.")
+    return QA(question, Answer("set", sorted(a ^ b), tuple(f"{c} {s}" for c in COLOURS for s in SHAPES)))
 
 
 def _ask(rng: np.random.Generator, scenes: list[Scene], shown: list[int], fresh: int | None, used: set[str]) -> tuple[str, QA, int | None] | None:

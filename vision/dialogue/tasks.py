@@ -9,7 +9,7 @@ from mmturn.vision.dialogue.metrics import DIALOGUE_METRICS, dialogue_metrics
 MMMT_IF = register_task(Task(
     name="mmmt-if",
     env_id="mmturn/ImageDialogue-v0",
-    version="1.0",
+    version="1.1",  # 1.1: "which shapes changed between the images" comparisons
     description="MMMT-IF-style 20-turn dialogues over procedural images with accumulating answer-format instructions",
     metrics=dialogue_metrics,
     metric_names=DIALOGUE_METRICS,
