@@ -98,7 +98,10 @@ class RunDir:
             entries.append({"image": p.digest})
             if p.digest not in self._images:
                 path = self.image_path(p.digest)
-                self._images[p.digest] = self._writer.submit(self._write_image, p, path, png.get(p.digest)) if not path.exists() else None
+                future = self._writer.submit(self._write_image, p, path, png.get(p.digest)) if not path.exists() else None
+                self._images[p.digest] = future
+                if future is not None:  # once written, only the digest is remembered (a long run stays small)
+                    future.add_done_callback(lambda f, d=p.digest: self._images.__setitem__(d, None) if not f.exception() else None)
             if (future := self._images[p.digest]) is not None and not future.done():
                 pending.append(future)
         return entries, pending
