@@ -41,6 +41,12 @@ def _png_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+def _jpeg_uri(img: Image.Image) -> str:
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
 def _thumbnail(path: Path, cache: dict[tuple, str], point: list[float] | None = None, label: str | None = None,
                boxes: tuple = (), side: int = THUMBNAIL) -> str:
     """A JPEG data URI of an image file, at most ``side`` px; with ``point`` (a predicted click, in the
@@ -50,10 +56,7 @@ def _thumbnail(path: Path, cache: dict[tuple, str], point: list[float] | None = 
     if key not in cache:
         try:
             with Image.open(path) as img:
-                img = _annotated(img.convert("RGB"), point, label, boxes, side)
-                buf = io.BytesIO()
-                img.save(buf, format="JPEG", quality=80)
-            cache[key] = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+                cache[key] = _jpeg_uri(_annotated(img.convert("RGB"), point, label, boxes, side))
         except OSError:
             cache[key] = ""
     return cache[key]
@@ -104,9 +107,7 @@ def _edit_strip(run_dir: RunDir, turns: list[dict[str, Any]], side: int = 200) -
     strip = Image.new("RGB", (side * len(tiles) + 4 * (len(tiles) - 1), side + 16), (255, 255, 255))
     for k, tile in enumerate(tiles):
         strip.paste(tile, ((side + 4) * k, 0))
-    buf = io.BytesIO()
-    strip.save(buf, format="JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+    return _jpeg_uri(strip)
 
 
 def _action_label(details: dict[str, Any]) -> str | None:
@@ -175,9 +176,7 @@ def _frame_strip(run_dir: RunDir, turns: list[dict[str, Any]], count: int = 8) -
     strip = Image.new("RGB", (112 * len(frames), 112))
     for k, frame in enumerate(frames):
         strip.paste(frame, (112 * k, 0))
-    buf = io.BytesIO()
-    strip.save(buf, format="JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+    return _jpeg_uri(strip)
 
 
 def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> list[dict[str, Any]]:

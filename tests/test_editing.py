@@ -13,7 +13,7 @@ from mmturn.tasks.cli import main
 from mmturn.tasks.datasets import DatasetError
 from mmturn.tasks.registry import ENVS
 from mmturn.tasks.types import Part
-from mmturn.vision.claims import Claim, check
+from mmturn.vision.claims import Claim, check, check_all, needs_ocr
 from mmturn.vision.detectors import DetectionCache, detect_shapes, detect_text
 from mmturn.vision.editing.ops import OPS, edit_sequence, start_scene
 from mmturn.vision.editing.scoring import _resolve
@@ -29,8 +29,7 @@ def results(out: Path) -> dict:
 
 def holds(claims, before: np.ndarray, after: np.ndarray) -> list[bool]:
     found_before, found_after = detect_shapes(before), detect_shapes(after)
-    text = detect_text(after) if any(c.kind == "text" for c in claims) else []
-    return [check(_resolve(c, found_before), text if c.kind == "text" else found_after, after) for c in claims]
+    return check_all([_resolve(c, found_before) for c in claims], found_after, detect_text(after) if needs_ocr(claims) else [], after)
 
 
 @pytest.mark.parametrize("op", sorted(OPS))

@@ -84,6 +84,20 @@ def box_colour(image: np.ndarray, box: Sequence[float]) -> str:
     return nearest_colour(np.median(fg if len(fg) else patch, axis=0))
 
 
+def object_labels(claims: Sequence[Claim]) -> tuple[str, ...]:
+    """The detector queries claims need: the labels of the claims about objects, each once, in order."""
+    return tuple(dict.fromkeys(c.label for c in claims if c.kind not in ("text", "background")))
+
+
+def needs_ocr(claims: Sequence[Claim]) -> bool:
+    return any(c.kind == "text" for c in claims)
+
+
+def check_all(claims: Sequence[Claim], objects: Sequence[Detection], texts: Sequence[Detection], image: np.ndarray) -> list[bool]:
+    """Each claim checked against the object detections, or against the OCR lines for ``text`` claims."""
+    return [check(c, texts if c.kind == "text" else objects, image) for c in claims]
+
+
 def check(claim: Claim, detections: Sequence[Detection], image: np.ndarray) -> bool:
     """Whether ``claim`` holds for ``image`` given its detections (OCR detections for ``text``)."""
     h, w = image.shape[:2]

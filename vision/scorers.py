@@ -12,7 +12,7 @@ import numpy as np
 
 from mmturn.tasks.registry import register_scorer
 from mmturn.tasks.types import Part, Score
-from mmturn.vision.claims import Claim, check, claims_in_text
+from mmturn.vision.claims import Claim, check_all, claims_in_text, needs_ocr, object_labels
 from mmturn.vision.clip import ClipEmbedder
 from mmturn.vision.detectors import DetectionCache
 from mmturn.vision.geometry import iou, point_in_box
@@ -69,10 +69,8 @@ class DetectorScore:
         self.cache = DetectionCache(threshold=threshold, device=device)
 
     def check(self, image: Part, claims: Sequence[Claim]) -> list[bool]:
-        queries = tuple(dict.fromkeys(c.label for c in claims if c.kind not in ("text", "background")))
-        found = self.cache(self.detector, image, queries)
-        texts = self.cache("ocr", image) if any(c.kind == "text" for c in claims) else []
-        return [check(c, texts if c.kind == "text" else found, image.image) for c in claims]
+        texts = self.cache("ocr", image) if needs_ocr(claims) else []
+        return check_all(claims, self.cache(self.detector, image, object_labels(claims)), texts, image.image)
 
     def __call__(self, reply: str, target: dict[str, Any]) -> Score:
         claims = claims_in_text(reply, target["labels"])

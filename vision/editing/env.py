@@ -4,6 +4,7 @@ reply as an interleaved turn; its last image is the edited image. A reply withou
 the turn (scored 0, the image stays as it was)."""
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -47,8 +48,9 @@ class _EditEnv(MultiTurnEnv):
     def clip(self):
         return SCORERS.get("clip")(*self.clip_args) if self.clip_args else None
 
+    @abstractmethod
     def make_episode(self, options: dict[str, Any]) -> tuple[str, Part, list[EditStep]]:
-        raise NotImplementedError
+        """(episode id, start image, the edit steps) of the episode ``options`` asks for."""
 
     def _begin(self, options: dict[str, Any]) -> tuple[dict, dict[str, Any]]:
         episode_id, self.start, self.steps = self.make_episode(options)

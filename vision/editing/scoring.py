@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from mmturn.tasks.types import Part, TurnResult
-from mmturn.vision.claims import Claim, check
+from mmturn.vision.claims import Claim, check_all, needs_ocr, object_labels
 from mmturn.vision.detectors import DetectionCache, Detection
 from mmturn.vision.editing.ops import BACKGROUND, TEXT
 from mmturn.vision.geometry import iou
@@ -48,10 +48,10 @@ def fit(image: np.ndarray, like: np.ndarray) -> np.ndarray:
 def score_edit(before: Part, after: Part, start: Part, claims: Sequence[Claim], touched: Sequence[str], detector: str,
                detections: DetectionCache, clip: Any = None) -> TurnResult:
     """Score ``after`` (the model's image for this turn, already fitted to ``before``'s size)."""
-    queries = tuple(dict.fromkeys([c.label for c in claims if c.kind not in ("text", "background")] + [t for t in touched if t not in (TEXT, BACKGROUND)]))
+    queries = tuple(dict.fromkeys(object_labels(claims) + tuple(t for t in touched if t not in (TEXT, BACKGROUND))))
     found_before, found_after = detections(detector, before, queries), detections(detector, after, queries)
-    texts = detections("ocr", after) if any(c.kind == "text" for c in claims) or TEXT in touched else []
-    passed = [check(_resolve(c, found_before), texts if c.kind == "text" else found_after, after.image) for c in claims]
+    texts = detections("ocr", after) if needs_ocr(claims) or TEXT in touched else []
+    passed = check_all([_resolve(c, found_before) for c in claims], found_after, texts, after.image)
     kept = [d for d in found_before if d.label not in touched]
     preserved = [any(a.label == d.label and iou(a.box, d.box) >= 0.5 for a in found_after) for d in kept]
     size = before.image.shape[:2]

@@ -1,10 +1,12 @@
 """The image-editing tasks."""
+from dataclasses import replace
+
 from mmturn.tasks.registry import register_task
 from mmturn.tasks.task import Task
 from mmturn.vision.editing import env as _env  # noqa: F401  (registers the envs)
 from mmturn.vision.editing.metrics import EDIT_METRICS, edit_metrics
 
-register_task(Task(
+EDIT_MULTITURN = register_task(Task(
     name="edit-multiturn",
     env_id="mmturn/ImageEditing-v0",
     version="1.0",
@@ -13,13 +15,11 @@ register_task(Task(
     metric_names=EDIT_METRICS,
     baselines=("oracle", "identity", "random"),
 ))
-register_task(Task(
+register_task(replace(
+    EDIT_MULTITURN,
     name="edit-jsonl",
     env_id="mmturn/EditingDataset-v0",
-    version="1.0",
     description="your edit sequences as JSONL (image path, instructions, optional detector-checked claims)",
-    metrics=edit_metrics,
-    metric_names=EDIT_METRICS,
     baselines=("identity", "random"),
     required_args=("path",),
     builtin=False,
