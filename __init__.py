@@ -9,4 +9,4 @@ __version__ = "0.1.0"
 
 from mmturn.tasks import registry as _registry
 
-_registry.load_builtins()
+_registry.load_builtins(plugins=False)  # plugins load where they are reported: the CLI, workers

@@ -112,7 +112,7 @@ class ProcessHost(Host):
     """An EnvHost in a spawned worker process (non-daemonic, so that an env may start processes of its own)."""
 
     def __init__(self, task: str, task_args: dict[str, Any], timeout: float) -> None:
-        self.worker = WorkerProcess("mmturn.tasks.executors.EnvHost", timeout=timeout, daemon=False, task=task, task_args=task_args)
+        self.worker = WorkerProcess("mmturn.tasks.executors.EnvHost", timeout=timeout, daemon=False, start=True, task=task, task_args=task_args)
 
     async def call(self, method: str, *args: Any) -> Any:
         try:

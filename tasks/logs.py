@@ -5,6 +5,7 @@ Layout: ``samples/<task>.jsonl`` (one flushed JSON line per turn, and one per fi
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import math
@@ -12,10 +13,12 @@ import os
 import tempfile
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from mmturn.tasks.imaging import png_bytes
+from mmturn.tasks.secrets import scrub
 from mmturn.tasks.types import Part
 
 log = logging.getLogger("mmturn")
@@ -64,12 +67,52 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
+class RunBusy(RuntimeError):
+    """Another process holds the run folder's lock."""
+
+
+LOCK_NAME = ".lock"
+_held: dict[Path, list] = {}  # folders this process has locked: [descriptor, depth]
+
+
+@contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """Hold the run folder's exclusive lock (``flock`` on ``<root>/.lock``, which the OS releases when the
+    process dies) for the duration; re-entrant within one process. Another holder: ``RunBusy``."""
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such run folder")
+    if root in _held:
+        _held[root][1] += 1
+        try:
+            yield
+        finally:
+            _held[root][1] -= 1
+        return
+    fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise RunBusy(f"{root}: run in progress (pid {holder})") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    _held[root] = [fd, 1]
+    try:
+        yield
+    finally:
+        del _held[root]
+        os.close(fd)  # releases the lock
+
+
 class RunDir:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         (self.root / "samples").mkdir(parents=True, exist_ok=True)
         (self.root / "images").mkdir(exist_ok=True)
         self._handles: dict[str, Any] = {}
+        self.appended = 0  # records this process wrote
         self._images: dict[str, Future | None] = {}
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mmturn-images")
 
@@ -110,8 +153,9 @@ class RunDir:
         handle = self._handles.get(task)
         if handle is None:
             handle = self._handles[task] = self.samples_path(task).open("a", encoding="utf-8")
-        handle.write(dumps(record) + "\n")
+        handle.write(scrub(dumps(record)) + "\n")
         handle.flush()
+        self.appended += 1
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
@@ -137,7 +181,7 @@ class RunDir:
                 good_end += len(line) + 1
                 continue
             try:
-                records.append(json.loads(line))
+                record = json.loads(line)
             except ValueError:
                 if number < len(lines) - 1 or raw.endswith(b"\n"):
                     raise ValueError(f"{path}, line {number}: corrupt sample record (not the last line; not repaired)") from None
@@ -146,12 +190,32 @@ class RunDir:
                     with path.open("r+b") as f:
                         f.truncate(good_end)
                 break
+            if problem := record_problem(record):
+                raise ValueError(f"{path}, line {number}: not an mmturn sample record ({problem})")
+            records.append(record)
             good_end += len(line) + 1
         else:
             if repair and raw and not raw.endswith(b"\n"):  # complete last record, its newline lost
                 with path.open("ab") as f:
                     f.write(b"\n")
         return records
+
+
+RECORD_FIELDS = {"index": int, "repeat": int, "attempt": str}
+TURN_FIELDS = {"turn": int, "scores": dict, "observation": list}
+
+
+def record_problem(record: Any) -> str | None:
+    """What makes ``record`` something other than a turn or episode line of a sample log, or None."""
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    if record.get("type") not in ("turn", "episode"):
+        return f"field 'type' is {record.get('type')!r}, not 'turn' or 'episode'"
+    wanted = {**RECORD_FIELDS, **(TURN_FIELDS if record["type"] == "turn" else {})}
+    for key, kind in wanted.items():
+        if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool):
+            return f"field {key!r} must be {kind.__name__}, got {type(record.get(key)).__name__}"
+    return None
 
 
 def finished_episodes(records: list[dict[str, Any]]) -> dict[tuple[int, int], list[dict[str, Any]]]:

@@ -1,11 +1,11 @@
 """The model interface: one async ``respond`` per turn. API adapters, local HF models and scripted
-baselines all implement it; ``--model-args k=v,...`` become constructor keyword arguments."""
+baselines all implement it; ``--model-args k=v,...`` become constructor keyword arguments (typed by ``tasks/args.py``)."""
 from __future__ import annotations
 
-import inspect
 from abc import ABC, abstractmethod
 from typing import Any
 
+from mmturn.tasks.args import typed_args
 from mmturn.tasks.registry import MODELS
 from mmturn.tasks.types import Reply, Request
 
@@ -16,6 +16,9 @@ class ModelError(RuntimeError):
 
 class Model(ABC):
     concurrency: int = 16  # episodes the runner plays at once with this model
+    families: tuple[str, ...] = ()  # task families it can play (a scripted baseline); () means any
+    # constructor arguments that change how replies are fetched, never what they are: --resume accepts new values
+    operational_args: frozenset[str] = frozenset()
 
     @abstractmethod
     async def respond(self, request: Request) -> Reply:
@@ -29,38 +32,14 @@ class Model(ABC):
         return {k: v for k, v in vars(self).items() if isinstance(v, (str, int, float, bool, type(None))) and "key" not in k.lower()}
 
 
-def parse_model_args(text: str | None) -> dict[str, Any]:
-    """lmms-eval style ``k=v,k2=v2``; values become int, float, bool or None where they read as one."""
-    args: dict[str, Any] = {}
-    for item in filter(None, (text or "").split(",")):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"bad argument {item!r}: expected key=value")
-        args[key.strip()] = _typed(value.strip())
-    return args
-
-
-def _typed(value: str) -> Any:
-    lowered = value.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered in ("none", "null"):
-        return None
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            pass
-    return value
-
-
 def make_model(name: str, args: dict[str, Any]) -> Model:
     """Instantiate a registered model; unknown arguments are a one-line error listing the accepted ones."""
     cls = MODELS.get(name)
-    params = inspect.signature(cls.__init__).parameters
-    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    unknown = [k for k in args if k not in params and not accepts_any]
-    if unknown:
-        known = [p for p in params if p != "self"]
-        raise ValueError(f"model {name!r} does not take {', '.join(unknown)}; it takes: {', '.join(known) or 'no arguments'}")
-    return cls(**args)
+    return cls(**typed_args(cls, args, f"model {name!r}"))
+
+
+def check_plays(name: str, task: Any) -> None:
+    """A model that plays only some families (a scripted baseline) refuses a task of another family."""
+    families = MODELS.get(name).families
+    if families and task.family not in families:
+        raise ValueError(f"{name} plays {' and '.join(families)} tasks only; {task.name!r} is a {task.family} task")

@@ -41,6 +41,7 @@ class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._items: dict[str, T] = {}
+        self._missing: dict[str, str] = {}  # names known but not usable here, and what they need
 
     def add(self, name: str, item: T) -> T:
         if name in self._items and self._items[name] is not item:
@@ -51,10 +52,17 @@ class Registry(Generic[T]):
     def register(self, name: str) -> Callable[[T], T]:
         return lambda item: self.add(name, item)
 
+    def unavailable(self, name: str, needs: str) -> None:
+        """Name an entry whose requirement is missing here (e.g. a conda-only simulator): asking for it
+        says what it needs instead of "unknown"."""
+        self._missing[name] = needs
+
     def get(self, name: str) -> T:
         try:
             return self._items[name]
         except KeyError:
+            if name in self._missing:
+                raise UnknownName(f"{self.kind} {name!r} {self._missing[name]}") from None
             known = ", ".join(sorted(self._items)) or "none"
             raise UnknownName(f"unknown {self.kind} {name!r}; known {self.kind}s: {known}") from None
 
@@ -99,10 +107,17 @@ def register_task(task: Any) -> Any:
 PLUGINS_VAR = "MMTURN_PLUGINS"  # comma-separated modules of your own envs, tasks, scorers, models
 
 
-def load_builtins() -> None:
+def load_builtins(plugins: bool = True) -> None:
     """Import the modules that register mmturn's built-in envs, tasks, scorers and models, then the
     plugin modules named in $MMTURN_PLUGINS (worker processes and Ray actors inherit it)."""
     for module in BUILTIN_MODULES:
         importlib.import_module(module)
-    for module in filter(None, (m.strip() for m in os.environ.get(PLUGINS_VAR, "").split(","))):
-        importlib.import_module(module)
+    for module in [] if not plugins else filter(None, (m.strip() for m in os.environ.get(PLUGINS_VAR, "").split(","))):
+        try:
+            importlib.import_module(module)
+        except Exception as e:  # noqa: BLE001 (a user's module: its failure is one line, not a traceback)
+            raise PluginError(f"plugin {module!r} failed to import: {type(e).__name__}: {e}") from None
+
+
+class PluginError(ValueError):
+    """A plugin module (--plugins, $MMTURN_PLUGINS) that does not import."""

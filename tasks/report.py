@@ -15,8 +15,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from mmturn.tasks.logs import RunDir, finished_episodes, write_atomic  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from mmturn.tasks.logs import RunDir, finished_episodes, locked, write_atomic  # noqa: E402
+from mmturn.tasks.registry import TASKS  # noqa: E402
 from mmturn.tasks.results import load_results  # noqa: E402
+from mmturn.tasks.secrets import scrub  # noqa: E402
 
 TRANSCRIPTS_PER_RUN = 3
 THUMBNAIL = 320
@@ -123,21 +127,62 @@ def _fmt(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else "" if value is None else str(value)
 
 
+STYLES = [(m, ls) for ls in ("-", "--", ":", "-.") for m in ("o", "s", "^", "D", "v", "x")]  # overlapping runs stay visible
+
+
 def _curve_plots(task: str, runs: list[tuple[str, dict]]) -> list[dict[str, str]]:
+    """One plot per curve: each run's value by turn (integer ticks), with its own marker and line style;
+    a curve no run has a point for is not plotted."""
     names = sorted({c for _, res in runs for c in res.get("curves", {}).get(task, {})})
     plots = []
     for curve in names:
-        fig, ax = plt.subplots(figsize=(6, 3.2))
+        series = []
         for label, res in runs:
             ys = res.get("curves", {}).get(task, {}).get(curve) or []
-            pts = [(i + 1, y) for i, y in enumerate(ys) if y is not None]
-            if pts:
-                ax.plot(*zip(*pts), marker="o", markersize=3, label=label)
+            if pts := [(i + 1, y) for i, y in enumerate(ys) if y is not None]:
+                series.append((label, pts))
+        if not series:
+            continue
+        fig, ax = plt.subplots(figsize=(6, 3.2))
+        for k, (label, pts) in enumerate(series):
+            marker, style = STYLES[k % len(STYLES)]
+            ax.plot(*zip(*pts), marker=marker, linestyle=style, markersize=4, markerfacecolor="none", label=label)
         ax.set(xlabel="turn", ylabel=curve, title=f"{task}: {curve} by turn", ylim=(-0.02, 1.02))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
         plots.append({"title": f"{task} {curve}", "uri": _png_uri(fig)})
     return plots
+
+
+def _expected(target: dict[str, Any]) -> str:
+    """What the turn expected, in words: the reference answer, the GUI goal, the gold action, the target box."""
+    shown = []
+    answer = target.get("answer")
+    if isinstance(answer, dict) and "value" in answer:
+        shown.append(f"answer: {answer['value']}")
+    elif answer not in (None, ""):
+        shown.append(f"answer: {answer}")
+    for key in ("reference", "goal", "instruction"):
+        if isinstance(target.get(key), str) and target[key]:
+            shown.append(f"{key}: {target[key]}")
+    if isinstance(target.get("gold"), dict):
+        gold = target["gold"]
+        shown.append(f"gold action: {gold.get('kind')} {' '.join(f'{k}={v}' for k, v in (gold.get('args') or {}).items())}".strip())
+    if isinstance(target.get("bbox"), list):
+        shown.append(f"target box (green): {[round(v) for v in target['bbox']]}")
+    return " · ".join(shown)
+
+
+def _target_box(target: dict[str, Any]) -> tuple:
+    box = target.get("bbox")
+    return (("target", tuple(box), (20, 150, 60)),) if isinstance(box, list) and len(box) == 4 else ()
+
+
+def _columns(task: str, names: set[str]) -> list[str]:
+    """The task's headline metric first, then its other metrics in their declared order, then any others."""
+    declared = [m for m in TASKS.get(task).metric_names if m in names] if task in TASKS else []
+    return declared + sorted(names - set(declared))
 
 
 def _route_map(details: dict[str, Any]) -> str | None:
@@ -187,11 +232,13 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
         for t in turns:
             details = t.get("details") or {}
             point, action = details.get("point"), _action_label(details)
-            parts = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, point, action)} if "image" in p
+            target = t.get("target") or {}
+            parts = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, point, action, _target_box(target))}
+                     if "image" in p
                      else {"text": p.get("text", "")} for p in t["observation"]]
             replied = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, boxes=_detection_boxes(details))}
                        for p in t.get("reply_images") or []]
-            shown.append({"turn": t["turn"] + 1, "parts": parts, "reply": t["reply"], "reply_images": replied,
+            shown.append({"turn": t["turn"] + 1, "parts": parts, "reply": t["reply"], "reply_images": replied, "expected": _expected(target),
                           "error": t.get("error") or t.get("model_error"),
                           "scores": [(k, _fmt(v)) for k, v in t["scores"].items()]})
         rewards = [t["reward"] for t in turns]
@@ -204,22 +251,28 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
 
 def write_report(root: Path) -> Path:
     root = Path(root)
+    with locked(root):
+        return _write_report(root)
+
+
+def _write_report(root: Path) -> Path:
     runs = [(p, load_results(p)) for p in find_runs(root)]
     labelled = [(res["config"]["model"] if len(runs) == 1 or p == root else p.name, res) for p, res in runs]
     task_names = sorted({t for _, res in runs for t in res["results"]})
     thumbs: dict[tuple, str] = {}
     tasks = []
     for task in task_names:
-        metric_names = sorted({m for _, res in runs for m in res["results"].get(task, {})})
+        metric_names = _columns(task, {m for _, res in runs for m in res["results"].get(task, {})})
         rows = []
         for (path, res), (label, _) in zip(runs, labelled):
             if task in res["results"]:
                 counts = res.get("counts", {}).get(task, {})
-                rows.append({"model": label, "episodes": counts.get("episodes", ""), "errors": counts.get("errors", ""),
+                rows.append({"model": label, "episodes": f"{counts.get('episodes', '')}/{counts.get('asked', counts.get('episodes', ''))}",
+                             "errors": counts.get("errors", ""), "cached": f"{counts.get('cached', 0)} of {counts.get('turns', '')}",
                              "cells": [_fmt(res["results"][task].get(m)) for m in metric_names], "errors_list": res.get("errors", {}).get(task, [])})
         transcripts = [ep for (path, res), (label, _) in zip(runs, labelled) if task in res["results"] for ep in _transcripts(path, label, task, thumbs)]
         tasks.append({"name": task, "metric_names": metric_names, "rows": rows, "plots": _curve_plots(task, labelled), "transcripts": transcripts})
     html = _ENV.get_template("report.html.j2").render(root=str(root), runs=runs, tasks=tasks)
     out = root / "report.html"
-    write_atomic(out, html)
+    write_atomic(out, scrub(html))
     return out

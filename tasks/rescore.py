@@ -9,10 +9,9 @@ import numpy as np
 from PIL import Image
 
 from mmturn.tasks.env import DialogueEnv
-from mmturn.tasks.logs import RunDir
+from mmturn.tasks.logs import RunDir, locked
 from mmturn.tasks.registry import TASKS
 from mmturn.tasks.results import load_results, write_results
-from mmturn.tasks.runner import RunConfig
 from mmturn.tasks.task import Task
 from mmturn.tasks.types import Part
 
@@ -40,10 +39,10 @@ def _stored_image(run_dir: RunDir, digest: str) -> Part | None:
 
 
 def rescore_run(root: Path) -> dict[str, Any]:
-    old = load_results(root)
-    conf = old["config"]
-    cfg = RunConfig(tasks=list(conf["tasks"]), model=conf["model"], model_args=conf["model_args"], task_args=conf["task_args"],
-                    limit=conf["limit"], repeats=conf["repeats"], seed=conf["seed"], output_dir=Path(root), history=conf.get("history"))
-    tasks = [TASKS.get(name) for name in cfg.tasks]
-    run_dir = RunDir(Path(root))
-    return write_results(run_dir, cfg, tasks, conf["model_config"], rescore=lambda t: _rescorer(t, cfg.task_args, run_dir))
+    with locked(root):
+        old = load_results(root)
+        conf = old["config"]
+        tasks = [TASKS.get(name) for name in conf["tasks"]]
+        asked = {name: c.get("asked") for name, c in old.get("counts", {}).items() if isinstance(c, dict)}
+        run_dir = RunDir(Path(root))
+        return write_results(run_dir, conf, tasks, asked, rescore=lambda t: _rescorer(t, conf["task_args"], run_dir))

@@ -8,6 +8,7 @@ one. Finished episodes are skipped on ``--resume``; unfinished or errored ones a
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import traceback
@@ -20,10 +21,10 @@ from tqdm import tqdm
 
 from mmturn.tasks.env import episode_seed
 from mmturn.tasks.executors import Host, default_workers, ensure_ray, make_hosts
-from mmturn.tasks.logs import RunDir, finished_episodes
-from mmturn.tasks.model import Model
+from mmturn.tasks.logs import RunDir, finished_episodes, locked, write_atomic
+from mmturn.tasks.model import Model, check_plays
 from mmturn.tasks.registry import TASKS
-from mmturn.tasks.results import load_results, write_results
+from mmturn.tasks.results import load_results, resume_conflicts, run_config, write_results
 from mmturn.tasks.task import Task
 from mmturn.tasks.types import Message, Part, Request
 from mmturn.tasks.worker import WorkerLost
@@ -38,6 +39,7 @@ class RunConfig:
     model_args: dict[str, Any] = field(default_factory=dict)
     task_args: dict[str, Any] = field(default_factory=dict)
     limit: int | None = None
+    smoke: bool = False  # the no-argument run: each task plays its own smoke_limit episodes (unless limit is set)
     repeats: int = 1
     seed: int = 0
     output_dir: Path = Path("mmturn-out")
@@ -97,6 +99,7 @@ class Runner:
         self.total = 0
         self.finishing: set[asyncio.Future] = set()
         self.image_actions: dict[str, bool] = {}
+        self.asked: dict[str, int] = {}  # episodes (x repeats) each task was asked to play
 
     async def play(self, task: Task, pool: HostPool, index: int, repeat: int, bar: tqdm | None) -> None:
         host, k, slot = pool.take()
@@ -195,7 +198,8 @@ class Runner:
         try:
             described = await pool.hosts[0].call("describe")
             self.image_actions[task.name] = described["image_actions"]
-            count = task.episode_count(described["size"], cfg.limit)
+            count = task.episode_count(described["size"], cfg.limit if cfg.limit is not None or not cfg.smoke else task.smoke_limit)
+            self.asked[task.name] = count * cfg.repeats
             done = set(finished_episodes(self.dir.read(task.name, repair=True)))  # empty unless resuming
             todo = [(i, r) for i in range(count) for r in range(cfg.repeats) if (i, r) not in done]
             self.total += count * cfg.repeats
@@ -226,25 +230,62 @@ def _ray_cpus() -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def prepare_output(cfg: RunConfig) -> RunDir:
+RUN_FILE = "run.json"  # the experiment's configuration, written before the first episode
+
+
+def prepare_output(cfg: RunConfig, config: dict[str, Any]) -> RunDir:
+    """The run folder, checked: a new run needs an empty one; ``--resume`` needs an existing run whose
+    stored configuration is this one's (see ``resume_conflicts``). Writes this run's run.json."""
     out = Path(cfg.output_dir)
-    if not cfg.resume and any(out.glob("samples/*.jsonl")):
+    stored_path = out / RUN_FILE
+    if cfg.resume:
+        stored = json.loads(stored_path.read_text(encoding="utf-8")) if stored_path.exists() else (
+            load_results(out)["config"] if (out / "results.json").exists() else None)
+        if stored is None:
+            raise ValueError(f"argument --resume: {out} holds no mmturn run ({RUN_FILE} and results.json are missing)")
+        if differ := resume_conflicts(stored, config):
+            raise ValueError(f"--resume of {out} with another experiment; these differ: {'; '.join(differ)}")
+    elif any(out.glob("samples/*.jsonl")) or stored_path.exists():
         raise FileExistsError(f"{out} already holds a run: pass --resume to complete it, or choose another --output-dir")
-    return RunDir(out)
+    try:
+        run_dir = RunDir(out)
+        write_atomic(stored_path, json.dumps(config, indent=2))  # a resume may have raised --limit
+    except OSError as e:
+        raise ValueError(f"argument --output-dir: cannot write to {out}: {e.strerror or e}") from None
+    return run_dir
 
 
 async def run(cfg: RunConfig, model: Model) -> dict[str, Any]:
-    """Run every task of ``cfg`` with ``model``; write samples, results.json; return the results."""
+    """Run every task of ``cfg`` with ``model``; write samples, results.json; return the results.
+    The run folder is locked for the whole run; results.json is written at the end (also when the run
+    is interrupted), but never by a run that wrote no record over an existing one."""
     tasks = [TASKS.get(name) for name in cfg.tasks]
+    for task in tasks:
+        check_plays(cfg.model, task)
+        task.typed_args(cfg.task_args)
     if cfg.executor == "ray":
         ensure_ray(cfg.ray_address)
-    run_dir = prepare_output(cfg)
-    runner = Runner(cfg, model, run_dir)
+    config = run_config(cfg, tasks, model.describe())
+    out = Path(cfg.output_dir)
+    if cfg.resume and not out.is_dir():
+        raise ValueError(f"argument --resume: {out} does not exist; there is no run to resume")
     try:
-        for task in tasks:
-            await runner.run_task(task)
-    finally:
-        run_dir.close()
-        await model.aclose()
-        write_results(run_dir, cfg, tasks, model.describe())
-    return load_results(run_dir.root)
+        if out.exists() and not out.is_dir():
+            raise NotADirectoryError(20, "it is a file")
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f"argument --output-dir: cannot create {cfg.output_dir}: {e.strerror or e}") from None
+    with locked(cfg.output_dir):
+        run_dir = prepare_output(cfg, config)
+        runner = Runner(cfg, model, run_dir)
+        try:
+            for task in tasks:
+                await runner.run_task(task)
+        finally:
+            run_dir.close()
+            await model.aclose()
+            if run_dir.appended or not (run_dir.root / "results.json").exists():
+                stored = load_results(run_dir.root)["counts"] if (run_dir.root / "results.json").exists() else {}
+                asked = {t: c.get("asked") for t, c in stored.items() if isinstance(c, dict)} | runner.asked
+                write_results(run_dir, config, tasks, asked)
+        return load_results(run_dir.root)

@@ -7,7 +7,9 @@ from typing import Any, Callable
 
 import gymnasium as gym
 
+from mmturn.tasks.args import typed_args
 from mmturn.tasks.env import MultiTurnEnv
+from mmturn.tasks.registry import ENVS
 
 TurnRecord = dict[str, Any]  # one line of samples/<task>.jsonl with "type": "turn"
 MetricsFn = Callable[[list[list[TurnRecord]]], dict[str, Any]]  # episodes' turn records -> {"metrics", "curves"}
@@ -21,6 +23,7 @@ class Task:
     description: str
     metrics: MetricsFn
     metric_names: tuple[str, ...]
+    family: str = ""  # dialogue, editing, gui, navigation...: which scripted baselines can play it
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     default_limit: int = 20  # episodes when --limit is not given (datasets: all of them)
     smoke_limit: int = 3  # episodes in the no-argument `mmturn run`
@@ -33,6 +36,15 @@ class Task:
     @property
     def episodes_key(self) -> str:
         return self.seed_name or self.name
+
+    def typed_args(self, task_args: dict[str, Any]) -> dict[str, Any]:
+        """``--task-args`` checked against the env's constructor and typed by its annotations; a missing
+        required argument or one the env does not take is a one-line ValueError."""
+        missing = [a for a in self.required_args if a not in task_args]
+        if missing:
+            raise ValueError(f"task {self.name!r} needs --task-args {','.join(f'{m}=...' for m in missing)}")
+        entry = ENVS.get(self.env_id) if self.env_id in ENVS else gym.spec(self.env_id).entry_point
+        return typed_args(entry, task_args, f"task {self.name!r}") if callable(entry) else dict(task_args)
 
     def make_env(self, task_args: dict[str, Any] | None = None) -> MultiTurnEnv:
         args = dict(task_args or {})

@@ -10,6 +10,7 @@ import importlib.util
 import multiprocessing as mp
 import os
 import pickle
+import signal
 import threading
 import traceback
 from typing import Any
@@ -34,6 +35,8 @@ class WorkerHung(WorkerLost, TimeoutError):
 
 
 def _serve(conn, factory: str, kwargs: dict[str, Any]) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the run and then closes its workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     module, _, name = factory.rpartition(".")
     obj = getattr(__import__(module, fromlist=[name]), name)(**kwargs)
     while True:
@@ -45,9 +48,13 @@ def _serve(conn, factory: str, kwargs: dict[str, Any]) -> None:
             getattr(obj, "close", lambda: None)()
             break
         try:
-            conn.send(("ok", getattr(obj, method)(*args)))
+            answer: tuple = ("ok", getattr(obj, method)(*args))
         except Exception as e:  # the parent decides; the worker keeps serving
-            conn.send(("error", (_picklable(e), f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}")))
+            answer = ("error", (_picklable(e), f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}"))
+        try:
+            conn.send(answer)
+        except (BrokenPipeError, EOFError, OSError):  # the parent is gone: end quietly
+            break
 
 
 def _picklable(error: Exception) -> Exception | None:
@@ -62,16 +69,26 @@ class WorkerProcess:
     """An instance of ``factory`` (a dotted class path) built with ``kwargs`` in a spawned process.
     Calls are serialised (thread-safe); ``daemon=False`` lets the worker start workers of its own."""
 
-    def __init__(self, factory: str, timeout: float = 60.0, daemon: bool = True, **kwargs: Any) -> None:
+    def __init__(self, factory: str, timeout: float = 60.0, daemon: bool = True, start: bool = False, **kwargs: Any) -> None:
         self.factory, self.kwargs, self.timeout, self.daemon = factory, kwargs, timeout, daemon
         self.process: mp.Process | None = None
         self._lock = threading.Lock()
+        if start:  # now, from this thread (the main thread can shield the child from Ctrl-C), not on the first call
+            self._start()
 
     def _start(self) -> None:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child, self.factory, self.kwargs), daemon=self.daemon)
-        self.process.start()
+        if threading.current_thread() is not threading.main_thread():
+            self.process.start()
+            return
+        # an ignored SIGINT survives exec: a Ctrl-C while the child is still importing does not reach it
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            self.process.start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
         child.close()
 
     @property

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 @dataclass
 class ServerState:
-    faults: list[str] = field(default_factory=list)  # consumed one per request: 429, 500, 503, 400, slow, timeout, drop, malformed, empty, content_filter, length
+    faults: list[str] = field(default_factory=list)  # consumed one per request: 429, 500, 503, 400, 401echo, 500echo, slow, timeout, drop, malformed, empty, content_filter, length
     timeout_s: float = 30.0  # how long a "timeout" fault stalls (longer than the client's timeout)
     latency_s: float = 0.0
     slow_s: float = 2.0
@@ -64,6 +64,9 @@ def make_app(state: ServerState) -> Starlette:
         if fault in ("429", "500", "503", "400"):
             headers = {"Retry-After": "0.3"} if fault == "429" else {}
             return PlainTextResponse(f"injected {fault}", status_code=int(fault), headers=headers)
+        if fault in ("401echo", "500echo"):  # a careless server that echoes the credentials it was sent
+            echoed = f"rejected request with Authorization: {request.headers.get('authorization')}"
+            return PlainTextResponse(echoed, status_code=int(fault[:3]))
         if fault == "malformed":
             return PlainTextResponse('{"choices": [', media_type="application/json")
         if fault == "drop":  # headers and half a body, then the connection is cut

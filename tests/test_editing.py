@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from fake_openai import FakeOpenAIServer, ServerState
 from mmturn.tasks.cli import main
@@ -94,14 +95,15 @@ def test_users_edit_sequences_load_and_errors_name_file_line_field(tmp_path):
     m = results(out)["edit-jsonl"]
     assert m["consistency"] == 1.0 and m["follow"] == 0.0
     bad = tmp_path / "bad.jsonl"
+    Image.new("RGB", (8, 8)).save(tmp_path / "a.png")
     bad.write_text('{"image": "a.png", "turns": [{"instruction": "x"}]}\n{"image": "a.png", "turns": [{"instruction": "y", "claims": [{"kind": "shiny"}]}]}\n')
     with pytest.raises(DatasetError) as e:
         _ = ENVS.get("mmturn/EditingDataset-v0")(path=str(bad)).records
     assert e.value.line == 2 and e.value.field == "turns[0].claims[0]" and "shiny" in str(e.value)
     bad.write_text('{"image": "../../etc/passwd", "turns": [{"instruction": "x"}]}\n')
     env = ENVS.get("mmturn/EditingDataset-v0")(path=str(bad))
-    with pytest.raises(DatasetError, match="outside the dataset folder"):
-        env.reset(seed=0)
+    with pytest.raises(DatasetError, match="outside the dataset folder"):  # refused when the dataset loads
+        _ = env.records
 
 
 def test_openai_images_edit_endpoint_round_trip(tmp_path):

@@ -135,11 +135,11 @@ def test_screenspot_sample_and_formats(tmp_path):
 
 
 @pytest.mark.parametrize("item,field", [
-    ({"img_filename": "a.png", "instruction": "x"}, "bbox"),
+    ({"img_filename": "a.png", "instruction": "x"}, "[0].bbox"),
     ({"img_filename": "a.png", "instruction": "x", "bbox": [1, 2, 3]}, "[0].bbox"),
     ({"img_filename": "a.png", "instruction": "x", "bbox": [1, 2, "3", 4]}, "[0].bbox"),
     ({"img_filename": "../a.png", "instruction": "x", "bbox": [1, 2, 3, 4]}, "[0].img_filename"),
-    ({"bbox": [1, 2, 3, 4], "instruction": "x"}, "img_filename"),
+    ({"bbox": [1, 2, 3, 4], "instruction": "x"}, "[0].img_filename"),
 ])
 def test_malformed_screenspot_files_name_the_field(tmp_path, item, field):
     (tmp_path / "data").mkdir()

@@ -20,7 +20,7 @@ def test_tiny_vlm_runs_a_full_20_turn_dialogue(family, request, tmp_path):
                  "--model-args", f"pretrained={path},max_new_tokens=16,batch_size=2", "--output-dir", str(out)])
     assert code == 0
     res = json.loads((out / "results.json").read_text())
-    assert res["counts"]["mmmt-if"] == {"episodes": 2, "turns": 40, "errors": 0}
+    assert res["counts"]["mmmt-if"] == {"asked": 2, "episodes": 2, "turns": 40, "errors": 0, "cached": 0}
     m = res["results"]["mmmt-if"]
     assert 0.0 <= m["accuracy"] <= 0.3 and 0.0 <= m["pif"] < 1.0  # random weights: garbage replies, honest scores
     turns = [json.loads(x) for x in (out / "samples" / "mmmt-if.jsonl").read_text().splitlines() if '"type": "turn"' in x]
@@ -63,7 +63,7 @@ def test_tiny_vlm_runs_gui_grounding(tiny_qwen, tmp_path):
                  "--task-args", "coords=norm1000", "--model-args", f"pretrained={tiny_qwen},max_new_tokens=12", "--output-dir", str(out)])
     assert code == 0
     res = json.loads((out / "results.json").read_text())
-    assert res["counts"]["gui-grounding"] == {"episodes": 1, "turns": 5, "errors": 0}
+    assert res["counts"]["gui-grounding"] == {"asked": 1, "episodes": 1, "turns": 5, "errors": 0, "cached": 0}
     assert 0.0 <= res["results"]["gui-grounding"]["accuracy"] <= 1.0
 
 

@@ -35,7 +35,7 @@ def test_shipped_sample_runs_with_the_oracle(tmp_path):
     ('{"turns": []}', "images"),
     ('{"images": "x.png", "turns": []}', "images"),
     ('{"images": [], "turns": []}', "turns"),
-    ('{"images": [], "turns": [{"answer": 1}]}', "question"),
+    ('{"images": [], "turns": [{"answer": 1}]}', "turns[0].question"),
     ('{"images": [], "turns": [{"question": "q", "answer": "x", "answer_type": "number"}]}', "turns[0].answer"),
     ('{"images": [], "turns": [{"question": "q", "instructions": [{"id": "nope:x"}]}]}', "turns[0].instructions[0]"),
     ('{"images": [], "turns": [{"question": "q", "instructions": [{"id": "punctuation:no_comma", "kwargs": {"x": 1}}]}]}', "turns[0].instructions[0]"),

@@ -7,7 +7,9 @@ import random
 import shutil
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -130,7 +132,7 @@ def test_server_failures_error_the_episode_and_resume_redoes_it(tmp_path):
         assert res["counts"]["mmmt-if"]["errors"] == 1 and res["counts"]["mmmt-if"]["episodes"] == 1
         assert main(args + ["--model-args", margs, "--output-dir", out, "--resume"]) == 0
     res = json.loads((tmp_path / "run" / "results.json").read_text())
-    assert res["counts"]["mmmt-if"] == {"episodes": 2, "turns": 40, "errors": 0}
+    assert res["counts"]["mmmt-if"] == {"asked": 2, "episodes": 2, "turns": 40, "errors": 0, "cached": 0}
 
 
 def test_300_requests_with_30_percent_faults_record_every_turn_and_the_fault_free_metrics(tmp_path):
@@ -148,7 +150,7 @@ def test_300_requests_with_30_percent_faults_record_every_turn_and_the_fault_fre
     (clean, n_clean), (faulty, n_faulty) = outcomes["clean"], outcomes["faulty"]
     retried = sum(f in ("429", "500", "503", "timeout", "drop", "malformed", "empty") for f in faults)
     assert n_clean >= 300 and n_faulty >= 300 + retried and retried > 40  # each retryable fault cost one more request
-    assert faulty["counts"] == clean["counts"] == {"mmmt-if": {"episodes": 15, "turns": 300, "errors": 0}}
+    assert faulty["counts"] == clean["counts"] == {"mmmt-if": {"asked": 15, "episodes": 15, "turns": 300, "errors": 0, "cached": 0}}
     assert faulty["results"] == clean["results"] and faulty["curves"] == clean["curves"]
     turns = [json.loads(x) for x in (tmp_path / "faulty" / "samples" / "mmmt-if.jsonl").read_text().splitlines() if '"type": "turn"' in x]
     recorded = sorted(t["model_error"] for t in turns if t["model_error"])
@@ -163,7 +165,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served_qwen(tiny_qwen):
-    exe = shutil.which("transformers")
+    # the venv's own CLI, next to its python (the venv need not be activated, so PATH may not hold it)
+    beside = Path(sys.executable).parent / "transformers"
+    exe = str(beside) if beside.exists() else shutil.which("transformers")
     if exe is None:
         pytest.fail("the `transformers` CLI (transformers[serving]) is a dev dependency and must be installed")
     port = _free_port()
@@ -196,7 +200,7 @@ def test_real_transformers_serve_runs_a_dialogue_and_gui_tasks_and_matches_local
                  "--model-args", f"model={tiny_qwen},base_url={served_qwen},cache=none,max_tokens=12", "--output-dir", str(out)])
     assert code == 0
     res = json.loads((out / "results.json").read_text())
-    assert res["counts"]["mmmt-if"] == {"episodes": 1, "turns": 20, "errors": 0}
+    assert res["counts"]["mmmt-if"] == {"asked": 1, "episodes": 1, "turns": 20, "errors": 0, "cached": 0}
     assert res["counts"]["gui-tasks"]["episodes"] == 1 and res["counts"]["gui-tasks"]["turns"] >= 10  # garbage replies use the budget
     first = json.loads((out / "samples" / "mmmt-if.jsonl").read_text().splitlines()[0])
     assert first["input_tokens"] > 0 and first["reply"]

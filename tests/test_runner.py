@@ -27,7 +27,7 @@ def test_oracle_scores_perfectly_and_writes_results_samples_images(tmp_path):
     assert m["pif"] == 1.0 and m["accuracy"] == 1.0 and m["prompt_strict"] == 1.0 and m["inst_loose"] == 1.0
     conf = res["config"]
     assert conf["tasks"]["mmmt-if"]["version"] == "1.1" and conf["seed"] == 0 and conf["versions"]["gymnasium"]
-    assert res["counts"]["mmmt-if"] == {"episodes": 3, "turns": 60, "errors": 0}
+    assert res["counts"]["mmmt-if"] == {"asked": 3, "episodes": 3, "turns": 60, "errors": 0, "cached": 0}
     lines = [json.loads(x) for x in (out / "samples" / "mmmt-if.jsonl").read_text().splitlines()]
     turns = [r for r in lines if r["type"] == "turn"]
     assert len(turns) == 60 and {r["type"] for r in lines} == {"turn", "episode"}
@@ -179,7 +179,7 @@ def test_hung_env_is_cut_off_replayed_and_a_permanent_hang_resumed(tmp_path, mon
     marker.write_text("once")
     assert main(args + ["--output-dir", str(tmp_path / "once")]) == 0
     res = json.loads((tmp_path / "once" / "results.json").read_text())
-    assert res["counts"]["hanging-dialogue"] == {"episodes": 3, "turns": 12, "errors": 0} and res["results"]["hanging-dialogue"]["pif"] == 1.0
+    assert res["counts"]["hanging-dialogue"] == {"asked": 3, "episodes": 3, "turns": 12, "errors": 0, "cached": 0} and res["results"]["hanging-dialogue"]["pif"] == 1.0
     records = [json.loads(x) for x in (tmp_path / "once" / "samples" / "hanging-dialogue.jsonl").read_text().splitlines()]
     assert [r["index"] for r in records if r.get("status") == "error" and "WorkerHung" in r["error"]] == [1]
     marker.write_text("always")

@@ -12,6 +12,7 @@ import pytest
 
 from mmturn.tasks.model import make_model
 from mmturn.tasks.runner import RunConfig, run
+from waiting import wait_for_records
 
 
 def play(out: Path, task: str, model: str = "random", limit: int = 3, task_args: dict | None = None, **cfg) -> dict:
@@ -21,14 +22,6 @@ def play(out: Path, task: str, model: str = "random", limit: int = 3, task_args:
 
 def same(a: dict, b: dict) -> bool:
     return a["results"] == b["results"] and a["curves"] == b["curves"] and a["counts"] == b["counts"]
-
-
-def wait_for_turns(samples: Path, n: int, proc: subprocess.Popen | None = None) -> None:
-    """Block until ``samples`` holds n turn records (reads the log the run writes and flushes)."""
-    while not (samples.exists() and samples.read_text().count('"type": "turn"') >= n):
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"the run ended early: {proc.stderr.read()[-2000:]}")
-        threading.Event().wait(0.05)
 
 
 def test_local_workers_give_the_inline_metrics(tmp_path):
@@ -44,7 +37,7 @@ def test_killed_worker_process_replays_its_episode_with_identical_metrics(tmp_pa
            "--limit", "6", "--workers", "2", "--output-dir", str(out)]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for_turns(out / "samples" / "mmmt-if.jsonl", 5, proc)
+        wait_for_records(out / "samples" / "mmmt-if.jsonl", 5, proc)
         workers = [c for c in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(c.cmdline())]
         assert len(workers) == 2
         workers[0].kill()
@@ -85,7 +78,7 @@ def test_killed_ray_actor_mid_episode_is_retried_with_identical_metrics(tmp_path
     killed = []
 
     def kill_one() -> None:
-        wait_for_turns(out / "samples" / "mmmt-if.jsonl", 5)
+        wait_for_records(out / "samples" / "mmmt-if.jsonl", 5)
         name = sorted(a["name"] for a in list_named_actors(all_namespaces=True) if a["name"].startswith("mmturn-env-mmmt-if"))[0]
         local_ray.kill(local_ray.get_actor(name, namespace="mmturn"), no_restart=False)
         killed.append(name)
@@ -112,4 +105,4 @@ def test_model_replicas_as_ray_actors(tmp_path, local_ray, tiny_qwen):
     hf = ["--model", "hf", "--model-args", f"pretrained={tiny_qwen},max_new_tokens=4", "--model-replicas", "1", "--limit", "1"]
     assert main(args + [*hf, "--output-dir", str(tmp_path / "hf")]) == 0
     counts = json.loads((tmp_path / "hf" / "results.json").read_text())["counts"]["mmmt-if"]
-    assert counts == {"episodes": 1, "turns": 20, "errors": 0}
+    assert counts == {"asked": 1, "episodes": 1, "turns": 20, "errors": 0, "cached": 0}

@@ -37,6 +37,8 @@ class Claim:
             raise ValueError(f"unknown claim kind {self.kind!r}; known: {', '.join(KINDS)}")
         if self.kind == "region" and self.value not in REGIONS:
             raise ValueError(f"unknown region {self.value!r}; known: {', '.join(REGIONS)}")
+        if self.kind == "count" and (not isinstance(self.value, int) or isinstance(self.value, bool) or self.value < 0):
+            raise ValueError(f"a count claim's value must be a non-negative integer, got {self.value!r}")
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> "Claim":

@@ -120,7 +120,7 @@ def _nth_paragraph_first_word(reply: str, num_paragraphs: int, nth_paragraph: in
     if not paragraph:
         return False
     word = paragraph.split()[0].strip().lstrip("'").lstrip('"')
-    first = re.split(r"[.,?!'\"]", word, maxsplit=1)[0].lower()
+    first = "".join(c.lower() for c in re.split(r"[.,?!'\"]", word, maxsplit=1)[0])  # IFEval lowers letter by letter
     return count == num_paragraphs and first == first_word.lower()
 
 
@@ -170,12 +170,11 @@ def _sections(reply: str, section_spliter: str, num_sections: int) -> bool:
 
 
 def strip_json_fence(reply: str) -> str:
-    """IFEval's json_format preprocessing: strip, drop a leading ```json/```Json/```JSON/``` and a trailing ```."""
+    """IFEval's json_format preprocessing: strip, then remove the prefixes ```json, ```Json, ```JSON and ```
+    one after another (each may apply), then a trailing ```, then strip."""
     value = reply.strip()
     for fence in ("```json", "```Json", "```JSON", "```"):
-        if value.startswith(fence):
-            value = value[len(fence):]
-            break
+        value = value.removeprefix(fence)
     return value.removesuffix("```").strip()
 
 
@@ -329,9 +328,12 @@ def validate(instruction_id: str, kwargs: dict[str, Any]) -> None:
         raise ValueError(f"bad kwargs for {instruction_id}: {e}") from None
 
 
+STRIPPED_KWARGS = ("keyword", "postscript_marker", "section_spliter")  # IFEval's builders strip these
+
+
 def verify(instruction_id: str, kwargs: dict[str, Any], reply: str, loose: bool = False) -> bool:
     """True when ``reply`` follows the instruction (strict, or IFEval-loose)."""
     check = _get(instruction_id).check
-    kwargs = {k: v for k, v in (kwargs or {}).items() if v is not None}
+    kwargs = {k: v.strip() if k in STRIPPED_KWARGS and isinstance(v, str) else v for k, v in (kwargs or {}).items() if v is not None}
     candidates = loose_variants(reply) if loose else [reply]
     return any(c.strip() and check(c, **kwargs) for c in candidates)

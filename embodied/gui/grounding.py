@@ -4,6 +4,7 @@ from the eight apps, and users' ScreenSpot / ScreenSpot-Pro annotation files."""
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,7 +17,7 @@ from mmturn.embodied.gui.apps import APP_CLASSES, clock_time, make_apps
 from mmturn.embodied.gui.device import Device
 from mmturn.embodied.gui.render import THEMES, render
 from mmturn.embodied.gui.views import View, accessibility_tree
-from mmturn.tasks.datasets import DatasetError, load_image, read_json, require, resolve_inside
+from mmturn.tasks.datasets import DatasetError, check_image, load_image, read_json, require
 from mmturn.tasks.env import DialogueEnv
 from mmturn.tasks.registry import register_env
 from mmturn.tasks.spaces import UnicodeText
@@ -172,18 +173,18 @@ class ScreenSpotEnv(_Grounding):
             where = f"[{k}]"
             if not isinstance(item, dict):
                 raise DatasetError(self.path, None, where, "a sample must be an object")
-            bbox = require(item, "bbox", list, self.path, None)
-            if len(bbox) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bbox):
-                raise DatasetError(self.path, None, f"{where}.bbox", "must be four numbers")
+            bbox = require(item, "bbox", list, self.path, None, f"{where}.")
+            if len(bbox) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in bbox):
+                raise DatasetError(self.path, None, f"{where}.bbox", "must be four finite numbers")
             x, y, a, b = (float(v) for v in bbox)
             box = xywh_to_xyxy([x, y, a, b]) if self.format == "screenspot" else [x, y, a, b]
             if box[2] < box[0] or box[3] < box[1]:
                 raise DatasetError(self.path, None, f"{where}.bbox", f"an empty box {bbox}")
-            image = require(item, "img_filename", str, self.path, None)
-            resolve_inside(self.root, image, self.path, None, f"{where}.img_filename")
+            image = require(item, "img_filename", str, self.path, None, f"{where}.")
+            check_image(self.root, image, self.path, None, f"{where}.img_filename")
             kind = item.get("data_type", item.get("ui_type", "text"))
             source = {k: item[k] for k in ("data_source", "platform", "application", "group") if isinstance(item.get(k), str)}
-            out.append({"image": image, "bbox": box, "instruction": require(item, "instruction", str, self.path, None),
+            out.append({"image": image, "bbox": box, "instruction": require(item, "instruction", str, self.path, None, f"{where}."),
                         "type": kind if kind in ("text", "icon") else "text", "source": {"app": source.get("application") or source.get("data_source", ""), **source}})
         return out
 

@@ -37,6 +37,7 @@ def _phrase(prompt: str) -> str:
 @register_model("ocr")
 class OCRAgent(Model):
     concurrency = 1
+    families = ("gui",)
 
     def __init__(self, min_similarity: float = 0.5) -> None:
         self.min_similarity = float(min_similarity)

@@ -10,6 +10,7 @@ from mmturn.tasks.types import Reply, Request
 @register_model("forward")
 class Forward(Model):
     concurrency = 1
+    families = ("navigation",)
 
     async def respond(self, request: Request) -> Reply:
         text = "".join(p.text for p in request.messages[-1].parts if p.kind == "text")

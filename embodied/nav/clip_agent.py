@@ -22,6 +22,7 @@ def landmarks(instruction: str) -> list[str]:
 @register_model("clip-nav")
 class ClipNav(Model):
     concurrency = 1
+    families = ("navigation",)
 
     def __init__(self, model: str = "ViT-B-32", pretrained: str | None = None, model_config: str | None = None, device: str = "cpu",
                  forward_steps: int = 8) -> None:

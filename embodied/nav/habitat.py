@@ -24,7 +24,7 @@ class HabitatSim:
     """Served in the worker process: one habitat-sim simulator, reconfigured when the scene changes."""
 
     def __init__(self, path: str, scenes_dir: str, gt_path: str | None = None, width: int = 224, height: int = 224, hfov: float = 90.0) -> None:
-        self.episodes = load_vlnce(path, gt_path)
+        self.episodes = load_vlnce(path, gt_path, scenes_dir)
         self.scenes_dir, self.width, self.height, self.hfov = scenes_dir, width, height, hfov
         self.sim, self.scene = None, None
 
@@ -91,7 +91,7 @@ class VlnHabitatEnv(MultiTurnEnv):
         self.max_steps = int(max_steps)
         self.sim = isolated("mmturn.embodied.nav.habitat.HabitatSim", timeout=timeout, path=path, scenes_dir=scenes_dir,
                                     gt_path=gt_path, width=int(width), height=int(height))
-        self.size = len(load_vlnce(path, gt_path))
+        self.size = len(load_vlnce(path, gt_path, scenes_dir))
 
     def __len__(self) -> int:
         return self.size

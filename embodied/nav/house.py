@@ -3,6 +3,8 @@ worker process (MiniWorld loads Mesa's OpenGL; see worker.py); nothing here is i
 main process."""
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import os
 from typing import Any
@@ -42,7 +44,8 @@ def vln_params() -> DomainParams:
 class House(MiniWorldEnv):
     def __init__(self, cols: int = 3, rows: int = 2, width: int = 224, height: int = 224) -> None:
         self.cols, self.rows = cols, rows
-        super().__init__(max_episode_steps=10**9, obs_width=width, obs_height=height, params=vln_params(), domain_rand=False)
+        with contextlib.redirect_stdout(io.StringIO()):  # MiniWorld prints "Falling back to num_samples=4" on llvmpipe
+            super().__init__(max_episode_steps=10**9, obs_width=width, obs_height=height, params=vln_params(), domain_rand=False)
 
     def _gen_world(self) -> None:
         rng = self.np_random

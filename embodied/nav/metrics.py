@@ -35,7 +35,8 @@ def oracle_success(distances_to_goal, success_distance: float = SUCCESS_DISTANCE
 
 
 def spl(success_value: float, shortest_distance: float, path) -> float:
-    """SPL (Anderson et al. 2018; habitat-lab): success x d0 / max(d0, L), L the path's Euclidean length."""
+    """SPL (Anderson et al. 2018; habitat-lab): success x d0 / max(d0, L), L the path's Euclidean length.
+    Convention for a loaded episode that starts at the goal (d0 = 0, where habitat-lab divides 0 by 0): 0."""
     length = path_length(path)
     denominator = max(shortest_distance, length)
     return float(success_value * shortest_distance / denominator) if denominator > 0 else 0.0
@@ -99,5 +100,7 @@ def vlnce_measures(positions, distances, stopped: bool, reference, steps: int, c
     followed = dedupe_path(path)
     return {"success": ok, "spl": spl(ok, d0, path), "soft_spl": soft_spl(d, d0, path),
             "oracle_success": oracle_success(distances, success_distance), "ndtw": ndtw(followed, reference, success_distance),
-            "sdtw": sdtw(followed, reference, ok, success_distance), "nav_error": d if np.isfinite(d) else -1.0,
+            "sdtw": sdtw(followed, reference, ok, success_distance),
+            # an unreachable final position has no geodesic distance: flagged, and left out of nav_error's mean
+            **({"nav_error": d} if np.isfinite(d) else {}), "nav_error_unreachable": float(not np.isfinite(d)),
             "path_length": path_length(path), "collisions": float(collisions), "steps": float(steps)}

@@ -6,20 +6,27 @@ from statistics import fmean
 from typing import Any
 
 from mmturn.embodied.nav import env as _env  # noqa: F401  (registers the env)
-from mmturn.tasks.registry import register_task
+from mmturn.tasks.registry import TASKS, register_task
 from mmturn.tasks.task import Task, TurnRecord
 
-NAV_METRICS = ("success", "spl", "soft_spl", "oracle_success", "ndtw", "sdtw", "nav_error", "path_length", "collisions", "steps")
+NAV_METRICS = ("success", "spl", "soft_spl", "oracle_success", "ndtw", "sdtw", "nav_error", "nav_error_unreachable",
+               "path_length", "collisions", "steps")
+COUNTED = ("nav_error_unreachable",)  # summed (a count of episodes), not averaged
 
 
 def nav_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
-    """VLN-CE's aggregation: each measure's plain mean over episodes (from each episode's last turn)."""
+    """VLN-CE's aggregation: each measure's plain mean over episodes (from each episode's last turn);
+    nav_error over the episodes that ended somewhere reachable, nav_error_unreachable counts the others."""
     finals = [ep[-1]["scores"] for ep in episodes if ep and "success" in ep[-1]["scores"]]
-    names = [k for k in NAV_METRICS + ("questions",) if finals and all(k in f for f in finals)]
-    return {"metrics": {k: fmean(f[k] for f in finals) for k in names}, "curves": {}}
+    metrics = {}
+    for name in NAV_METRICS + ("questions",):
+        values = [f[name] for f in finals if name in f]
+        if values:
+            metrics[name] = float(sum(values)) if name in COUNTED else fmean(values)
+    return {"metrics": metrics, "curves": {}}
 
 
-VLN = register_task(Task(
+VLN = register_task(Task(family="navigation",
     name="vln-miniworld", env_id="mmturn/VlnMiniWorld-v0", version="1.0",
     description="R2R/VLN-CE-style instruction following in procedurally generated MiniWorld houses (3D, headless)",
     metrics=nav_metrics, metric_names=NAV_METRICS, default_limit=20, smoke_limit=2,
@@ -42,3 +49,5 @@ if _habitat.AVAILABLE:
         description="VLN-CE (R2R / RxR episode files) in habitat-sim: --task-args path=val_seen.json.gz,scenes_dir=DIR[,gt_path=...]",
         baselines=("random",),
     ))
+else:
+    TASKS.unavailable("vln-habitat", "needs habitat-sim: conda install habitat-sim -c conda-forge -c aihabitat")

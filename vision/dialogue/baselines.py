@@ -11,6 +11,7 @@ from mmturn.vision.dialogue.realize import plain_reply, realize
 @register_model("forgetful")
 class Forgetful(Model):
     concurrency = 1
+    families = ("dialogue",)
     async def respond(self, request: Request) -> Reply:
         answer = request.privileged.get("answer_text", "")
         newest = request.privileged.get("newest_instruction")

@@ -1,17 +1,19 @@
 """Users' image-dialogue data: a simple JSONL, MMDU's benchmark JSON, and the MMMT-IF release CSV.
 
 Each loader returns ``DialogueSpec`` records (text, image paths, targets) validated up front with
-file/line/field errors; images are decoded only when an episode is played.
+file/line/field errors, every image decoded once (and dropped) so that a broken file fails the load,
+not an episode; the images are decoded again when an episode is played.
 """
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mmturn.tasks.datasets import DatasetError, read_json, read_jsonl, require, resolve_inside
+from mmturn.tasks.datasets import DatasetError, check_image, number, read_json, read_jsonl, read_text, require
 from mmturn.vision.dialogue.answers import Answer
 from mmturn.vision.instructions import validate
 
@@ -42,12 +44,20 @@ def _answer(turn: dict[str, Any], file: Path, line: int, where: str) -> Answer |
         "yesno" if isinstance(value, bool) else "number" if isinstance(value, (int, float)) else "set" if isinstance(value, list) else "exact")
     if kind not in ("exact", "number", "set", "yesno", "choice", "time"):
         raise DatasetError(file, line, f"{where}.answer_type", f"unknown answer type {kind!r}")
-    if kind == "number" and not isinstance(value, (int, float)):
-        raise DatasetError(file, line, f"{where}.answer", "a number answer must be a JSON number")
+    if kind == "number":
+        value = number(turn, "answer", file, line, f"{where}.")
+    elif kind == "set" and not (isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value)):
+        raise DatasetError(file, line, f"{where}.answer", "a set answer must be a list of strings or numbers")
+    elif kind == "yesno" and not isinstance(value, (bool, str)):
+        raise DatasetError(file, line, f"{where}.answer", "a yes/no answer must be true, false, \"yes\" or \"no\"")
+    elif kind in ("choice", "time") and not isinstance(value, str):
+        raise DatasetError(file, line, f"{where}.answer", f"a {kind} answer must be a string, got {type(value).__name__}")
+    elif kind == "exact" and (not isinstance(value, (str, int, float)) or isinstance(value, bool)):
+        raise DatasetError(file, line, f"{where}.answer", f"an exact answer must be a string or number, got {type(value).__name__}")
     choices = turn.get("choices") or []
     if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
         raise DatasetError(file, line, f"{where}.choices", "must be a list of strings")
-    return Answer(kind, float(value) if kind == "number" else value, tuple(choices), float(turn.get("tolerance", 0.0)))
+    return Answer(kind, value, tuple(choices), number(turn, "tolerance", file, line, f"{where}.", default=0.0))
 
 
 def _instructions(raw: Any, file: Path, line: int, where: str) -> list[Instr]:
@@ -78,14 +88,14 @@ def load_jsonl(path: Path, root: Path) -> list[DialogueSpec]:
         if not turns:
             raise DatasetError(path, line, "turns", "a dialogue needs at least one turn")
         for i, ref in enumerate(images):
-            _existing(root, ref, path, line, f"images[{i}]")
+            check_image(root, ref, path, line, f"images[{i}]")
         declared = any(isinstance(t, dict) and "images" in t for t in turns)
         out = []
         for t, turn in enumerate(turns):
             where = f"turns[{t}]"
             if not isinstance(turn, dict):
                 raise DatasetError(path, line, where, "must be an object")
-            question = require(turn, "question", str, path, line)
+            question = require(turn, "question", str, path, line, f"{where}.")
             shown = turn.get("images", []) if declared else (list(range(len(images))) if t == 0 else [])
             if not isinstance(shown, list) or not all(isinstance(k, int) and 0 <= k < len(images) for k in shown):
                 raise DatasetError(path, line, f"{where}.images", f"must be indices into images (0..{len(images) - 1})")
@@ -107,8 +117,8 @@ def load_mmdu(path: Path, root: Path) -> list[DialogueSpec]:
         where = f"[{n}]"
         if not isinstance(item, dict):
             raise DatasetError(path, None, where, "a dialogue must be an object")
-        images = require(item, "image", list, path, None)
-        conv = require(item, "conversations", list, path, None)
+        images = require(item, "image", list, path, None, f"{where}.")
+        conv = require(item, "conversations", list, path, None, f"{where}.")
         nxt, turns = 0, []
         for k, msg in enumerate(conv):
             if not isinstance(msg, dict) or not isinstance(msg.get("value"), str):
@@ -118,7 +128,7 @@ def load_mmdu(path: Path, root: Path) -> list[DialogueSpec]:
                 if nxt + tags > len(images):
                     raise DatasetError(path, None, f"{where}.conversations[{k}]", "more <ImageHere> tags than images")
                 for i in range(nxt, nxt + tags):
-                    _existing(root, images[i], path, None, f"{where}.image[{i}]")
+                    check_image(root, images[i], path, None, f"{where}.image[{i}]")
                 turns.append(TurnSpec(msg["value"].replace("<ImageHere>", "").strip(), images[nxt:nxt + tags]))
                 nxt += tags
             elif turns:
@@ -151,13 +161,9 @@ def load_mmmt_if_csv(path: Path, root: Path) -> list[DialogueSpec]:
     """The MMMT-IF release CSV: one row a turn; the cumulative ``all instructions`` column is parsed
     into verifiable instructions; ``image 1`` .. ``image 5`` hold image paths inside the dataset
     folder (empty in the public copy: fill them from your MMDU download)."""
-    try:
-        handle = path.open(encoding="utf-8", newline="")
-    except OSError as e:
-        raise DatasetError(path, None, None, f"cannot read dataset: {e.strerror or e}") from None
     dialogues: dict[str, DialogueSpec] = {}
     seen: dict[str, list] = {}
-    with handle:
+    with io.StringIO(read_text(path), newline="") as handle:
         reader = csv.DictReader(handle)
         for needed in ("conversation id", "prompt", "all instructions"):
             if needed not in (reader.fieldnames or []):
@@ -177,7 +183,7 @@ def load_mmmt_if_csv(path: Path, root: Path) -> list[DialogueSpec]:
                 for k in range(1, 6):
                     ref = (row.get(f"image {k}") or "").strip()
                     if ref:
-                        _existing(root, ref, path, line, f"image {k}")
+                        check_image(root, ref, path, line, f"image {k}")
                         images.append(ref)
                     elif re.search(rf"Image\s?{k}\b", row["prompt"]):
                         raise DatasetError(path, line, f"image {k}", "empty, but the dialogue refers to it: put the MMDU image's path (inside the dataset folder) in this column")
@@ -185,12 +191,6 @@ def load_mmmt_if_csv(path: Path, root: Path) -> list[DialogueSpec]:
             seen[cid] = parsed
             line = reader.line_num + 1
     return list(dialogues.values())
-
-
-def _existing(root: Path, ref: Any, file: Path, line: int | None, where: str) -> None:
-    target = resolve_inside(root, ref, file, line, where)
-    if not target.is_file():
-        raise DatasetError(file, line, where, f"image {ref!r} not found under {root}")
 
 
 LOADERS = {"jsonl": load_jsonl, "mmdu": load_mmdu, "mmmt-if-csv": load_mmmt_if_csv}

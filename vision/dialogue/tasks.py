@@ -6,7 +6,7 @@ from mmturn.tasks.task import Task
 from mmturn.vision.dialogue import env as _env  # noqa: F401  (registers the envs)
 from mmturn.vision.dialogue.metrics import DIALOGUE_METRICS, dialogue_metrics
 
-MMMT_IF = register_task(Task(
+MMMT_IF = register_task(Task(family="dialogue",
     name="mmmt-if",
     env_id="mmturn/ImageDialogue-v0",
     version="1.1",  # 1.1: "which shapes changed between the images" comparisons

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mmturn.assets import ASSETS
-from mmturn.tasks.datasets import DatasetError, load_image, read_jsonl, require
+from mmturn.tasks.datasets import DatasetError, check_image, load_image, read_jsonl, require
 from mmturn.tasks.env import MultiTurnEnv
 from mmturn.tasks.registry import SCORERS, register_env
 from mmturn.tasks.types import Action, Episode, Part, TurnResult
@@ -135,6 +135,7 @@ class EditingDatasetEnv(_EditEnv):
         out = []
         for line, rec in read_jsonl(self.path):
             image = require(rec, "image", str, self.path, line)
+            check_image(self.root, image, self.path, line, "image")
             turns = require(rec, "turns", list, self.path, line)
             if not turns:
                 raise DatasetError(self.path, line, "turns", "an edit sequence needs at least one turn")
@@ -147,7 +148,7 @@ class EditingDatasetEnv(_EditEnv):
     def _step(self, turn: Any, line: int, where: str) -> EditStep:
         if not isinstance(turn, dict):
             raise DatasetError(self.path, line, where, "must be an object")
-        instruction = require(turn, "instruction", str, self.path, line)
+        instruction = require(turn, "instruction", str, self.path, line, f"{where}.")
         claims = turn.get("claims", [])
         if not isinstance(claims, list):
             raise DatasetError(self.path, line, f"{where}.claims", "must be a list")

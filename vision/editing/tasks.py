@@ -6,7 +6,7 @@ from mmturn.tasks.task import Task
 from mmturn.vision.editing import env as _env  # noqa: F401  (registers the envs)
 from mmturn.vision.editing.metrics import EDIT_METRICS, edit_metrics
 
-EDIT_MULTITURN = register_task(Task(
+EDIT_MULTITURN = register_task(Task(family="editing",
     name="edit-multiturn",
     env_id="mmturn/ImageEditing-v0",
     version="1.0",

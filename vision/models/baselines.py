@@ -27,6 +27,7 @@ class Identity(Model):
     """Image editing's lower bound on change: the latest image of the conversation, untouched."""
 
     concurrency = 1
+    families = ("editing",)
 
     async def respond(self, request: Request) -> Reply:
         image = last_image(request.messages)

@@ -2,7 +2,8 @@
 serve``, hosted APIs). Interleaved text and base64 images in turn order, the whole conversation (or
 ``--history N``), async requests under ``max_connections``, retries with exponential backoff and
 jitter on 429/5xx/timeouts (honouring Retry-After), a per-request timeout, and a response cache
-keyed by the exact request. The API key is read from an env var and never logged or stored."""
+keyed by the server (base_url) and the exact request body (model, messages after the history window,
+system prompt, every sampling argument, the repeat index). The API key is read from an env var and never logged or stored."""
 from __future__ import annotations
 
 import asyncio
@@ -20,6 +21,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from mmturn.tasks.model import Model, ModelError
 from mmturn.tasks.registry import register_model
+from mmturn.tasks.secrets import register_secret
 from mmturn.tasks.types import Message, Reply, Request
 from mmturn.vision.models.images import data_uri
 
@@ -75,6 +77,7 @@ class ResponseCache:
 @register_model("openai")
 class OpenAIChat(Model):
     result_field = "choices"  # a response without it is malformed (retried)
+    operational_args = frozenset({"max_connections", "timeout", "max_retries", "cache", "backoff_initial", "backoff_max", "api_key_env"})
 
     def __init__(self, model: str = "default", base_url: str = "http://127.0.0.1:8000/v1", api_key_env: str = "OPENAI_API_KEY",
                  max_connections: int = 32, timeout: float = 120.0, max_retries: int = 6, temperature: float = 0.0,
@@ -88,6 +91,7 @@ class OpenAIChat(Model):
         self.concurrency = self.max_connections
         self.cache_path = None if cache in (None, "", "none", False) else str(Path(os.path.expanduser(str(cache))))
         self._api_key_env = api_key_env
+        register_secret(os.environ.get(api_key_env))  # scrubbed from every error text, log line and file
         self._cache = ResponseCache(Path(self.cache_path)) if self.cache_path else None
         self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(self.max_connections)
@@ -139,8 +143,9 @@ class OpenAIChat(Model):
         return await self.call(json.dumps([body, request.sample_index], sort_keys=True), lambda: self._post("/chat/completions", json=body))
 
     async def call(self, key_text: str, send: Callable[[], Awaitable[dict[str, Any]]]) -> Reply:
-        """``send`` under the connection budget with retries, through the cache keyed by ``key_text``."""
-        key = hashlib.sha256(key_text.encode()).hexdigest()
+        """``send`` under the connection budget with retries, through the cache keyed by the server, the
+        endpoint's result kind and ``key_text`` (the request's whole body: model, messages, sampling arguments)."""
+        key = hashlib.sha256(json.dumps([self.base_url, self.result_field, key_text]).encode()).hexdigest()
         if self._cache and (hit := self._cache.get(key)):
             return self.to_reply(hit, cached=True)
         started = time.perf_counter()
