@@ -81,6 +81,15 @@ def test_json_format_strips_fences_only():
     assert v("detectable_format:json_format", '```JSON {"a": [1, 2]} ```')
     assert not v("detectable_format:json_format", 'Sure: {"a": 1}')
     assert not v("detectable_format:json_format", "")
+    # IFEval removes the prefixes one after another: ```json, then a following ``` too
+    assert v("detectable_format:json_format", '```json```{"a": 1}```')
+    assert v("detectable_format:json_format", '```json```JSON```{"a": 1}')
+
+
+def test_keyword_marker_and_splitter_kwargs_are_stripped_as_ifeval_builds_them():
+    assert v("keywords:frequency", "the cat and the dog", keyword=" the ", frequency=2, relation="at least")
+    assert v("detectable_content:postscript", "Hi.\nP.S. bye", postscript_marker=" P.S. ")
+    assert v("detectable_format:multiple_sections", "SECTION 1 a SECTION 2 b", section_spliter=" SECTION ", num_sections=2)
 
 
 def test_paragraphs_dividers_and_empty_middle():
@@ -94,6 +103,9 @@ def test_nth_paragraph_first_word():
     reply = "Intro here.\n\n\"Second, para.\n\nThird"
     assert v("length_constraints:nth_paragraph_first_word", reply, num_paragraphs=3, nth_paragraph=2, first_word="second")
     assert not v("length_constraints:nth_paragraph_first_word", "**Second** x\n\nb", num_paragraphs=2, nth_paragraph=1, first_word="second")
+    # the word is lower-cased letter by letter, the kwarg as a string (Greek final sigma differs)
+    assert not v("length_constraints:nth_paragraph_first_word", "ΟΔΟΣ x\n\nb", num_paragraphs=2, nth_paragraph=1, first_word="ΟΔΟΣ")
+    assert v("length_constraints:nth_paragraph_first_word", "ΟΔΟΣ x\n\nb", num_paragraphs=2, nth_paragraph=1, first_word="οδοσ")
 
 
 def test_bullets_count_dash_rules_and_star_items_exactly():

@@ -244,3 +244,10 @@ def test_vectorised_navigation_grid_equals_miniworlds_own_checks():
     (in a fresh process: MiniWorld's OpenGL stays out of the test process)."""
     done = subprocess.run([sys.executable, "-c", GRID_CHECK], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "mismatches 0" in done.stdout, done.stderr[-2000:]
+
+
+def test_miniworld_chatter_does_not_reach_the_terminal(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "mmturn.tasks.cli", "run", "--no-progress", "--no-report", "--tasks", "vln-miniworld",
+                           "--model", "forward", "--limit", "1", "--output-dir", str(tmp_path / "r")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Falling back" not in done.stdout + done.stderr and done.stderr.strip() == ""

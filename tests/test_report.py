@@ -58,7 +58,20 @@ def test_report_renders_in_chromium_and_runs_nothing(report):
         obs = page.query_selector_all("img.obs")
         assert obs and all(i.evaluate("i => i.complete && i.naturalWidth > 0") for i in obs)
         assert HOSTILE in page.inner_text("body")  # shown as the literal text the model wrote
+        headers = [th.inner_text() for th in page.query_selector_all("table.metrics thead th")]
+        assert headers[:2] == ["model", "accuracy"] and headers[-3:] == ["episodes", "errors", "replies from cache"]
+        assert "expected: answer:" in page.inner_text("body")  # the reference answer beside each reply
+        page.set_viewport_size({"width": 1440, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1440  # tables wrap or scroll inside their box
         browser.close()
+
+
+def test_plots_skip_curves_without_points_and_mark_each_run():
+    from mmturn.tasks.report import _curve_plots
+
+    runs = [("a", {"curves": {"t": {"pif": [1.0, 0.5, None], "empty": [None, None]}}}), ("b", {"curves": {"t": {"pif": [1.0, 0.5]}}})]
+    plots = _curve_plots("t", runs)
+    assert [p["title"] for p in plots] == ["t pif"]  # no empty plot for a curve no run has a point of
 
 
 def test_report_of_one_run_folder(tmp_path):
