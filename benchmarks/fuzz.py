@@ -1,4 +1,4 @@
-"""Hostile replies at scale: for every registered env, N replies drawn from tests/hostile.py (empty,
+"""Hostile replies at scale: for every registered env, N replies drawn from mmturn.testing (empty,
 whitespace, 1 MB, control characters, mixed scripts and emoji, broken JSON, JSON with wrong types,
 NaN / huge / negative coordinates, other families' actions, prompt injection; images of any size for
 image-returning envs), each stepped and checked against the invariants (no exception, rewards and
@@ -13,8 +13,6 @@ import time
 import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
 
 def fuzz(env_id: str, n: int, seed: int) -> tuple[str, int, int, float, str]:
     import os
@@ -25,11 +23,9 @@ def fuzz(env_id: str, n: int, seed: int) -> tuple[str, int, int, float, str]:
     import gymnasium as gym
     import numpy as np
 
-    import mmturn  # noqa: F401
-    from hostile import check_step, hostile_action
-    from mmturn.tasks.registry import ENVS
+    from mmturn.testing import check_step, hostile_action, make_env
 
-    env = gym.make(env_id, **getattr(ENVS.get(env_id), "example_kwargs", dict)()).unwrapped
+    env = make_env(env_id)
     failures, first, steps = 0, "", 0
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -56,7 +52,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
-    import mmturn  # noqa: F401
+    import mmturn.tasks.envs  # noqa: F401  (registers the envs with gymnasium)
     from mmturn.tasks.registry import ENVS
 
     with mp.get_context("spawn").Pool(args.processes) as pool:

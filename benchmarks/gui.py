@@ -9,7 +9,7 @@ import time
 
 import gymnasium as gym
 
-import mmturn  # noqa: F401
+import mmturn.tasks.envs  # noqa: F401  (registers the envs with gymnasium)
 from mmturn.embodied.gui import device as device_module
 from mmturn.embodied.gui import grounding
 from mmturn.embodied.gui.render import render
@@ -40,7 +40,7 @@ def measure(env_id: str, module, episodes: int) -> tuple[float, float, int]:
             obs, info = env.reset(seed=seed, options={"index": seed})
             done = False
             while not done:
-                obs, _, term, trunc, info = env.step(info["privileged"].get("oracle_reply", ""))
+                obs, _, term, trunc, info = env.step(info["hints"].oracle_reply)
                 steps += 1
                 done = term or trunc
             env_time += time.perf_counter() - started

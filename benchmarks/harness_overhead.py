@@ -21,16 +21,13 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
-TESTS = Path(__file__).resolve().parents[1] / "tests"
-sys.path.insert(0, str(TESTS))
-
-import mmturn  # noqa: E402,F401
-from mmturn.tasks.env import episode_seed  # noqa: E402
-from mmturn.tasks.model import make_model  # noqa: E402
-from mmturn.tasks.runner import RunConfig, run  # noqa: E402
-from mmturn.tasks.types import Message, Part, Request  # noqa: E402
-from mmturn.vision.models.openai_chat import OpenAIChat  # noqa: E402
-from mmturn.vision.text_stats import detect_language  # noqa: E402
+import mmturn.tasks.envs  # noqa: F401  (registers the envs with gymnasium)
+from mmturn.tasks.env import episode_seed
+from mmturn.tasks.model import make_model
+from mmturn.tasks.models.openai_chat import OpenAIChat
+from mmturn.tasks.runner import RunConfig, run
+from mmturn.tasks.types import Message, Part, Request
+from mmturn.vision.text_stats import detect_language
 
 
 def raw_loop(episodes: int) -> float:
@@ -41,7 +38,7 @@ def raw_loop(episodes: int) -> float:
         obs, info = env.reset(seed=episode_seed(0, "mmmt-if", i), options={"index": i})
         done = False
         while not done:
-            obs, reward, term, trunc, info = env.step(info["privileged"].get("oracle_reply", ""))
+            obs, reward, term, trunc, info = env.step(info["hints"].oracle_reply)
             done = term or trunc
     return time.perf_counter() - started
 
@@ -58,7 +55,7 @@ def runner_time(episodes: int) -> float:
 def server_ratio(requests: int, connections: int, latency: float) -> tuple[float, float]:
     """The server runs in its own process, as a real one would, so it does not share our interpreter."""
     image = Part.of_image(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8))
-    server = subprocess.Popen([sys.executable, str(TESTS / "fake_openai.py"), "--latency", str(latency)], stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen([sys.executable, "-m", "mmturn.testing.fake_openai", "--latency", str(latency)], stdout=subprocess.PIPE, text=True)
     try:
         base_url = server.stdout.readline().strip()  # printed once its socket listens
         model = OpenAIChat(model="fake", base_url=base_url, cache=None, max_connections=connections)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import gymnasium as gym
 
-import mmturn  # noqa: F401
+import mmturn.tasks.envs  # noqa: F401  (registers the envs with gymnasium)
 from mmturn.tasks.env import episode_seed
 from mmturn.tasks.model import make_model
 from mmturn.tasks.runner import RunConfig, run
@@ -31,7 +31,7 @@ def turns_per_second(episodes: int) -> tuple[float, int]:
         obs, info = env.reset(seed=episode_seed(0, "mmmt-if", i))
         done = False
         while not done:
-            obs, _, term, trunc, info = env.step(info["privileged"]["oracle_reply"] if "oracle_reply" in info["privileged"] else "")
+            obs, _, term, trunc, info = env.step(info["hints"].oracle_reply)
             turns += 1
             done = term or trunc
     return turns / (time.perf_counter() - started), turns

@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=8)
     parser.add_argument("--size", type=int, default=224)
     args = parser.parse_args()
-    import mmturn  # noqa: F401
+    import mmturn.tasks.envs  # noqa: F401  (registers the envs with gymnasium)
 
     env = gym.make("mmturn/VlnMiniWorld-v0", width=args.size, height=args.size).unwrapped
     env.reset(seed=10_000)  # start the worker
@@ -49,7 +49,7 @@ def main() -> None:
         acts, done = [], False
         started = time.perf_counter()
         while not done:
-            action = info["privileged"]["oracle_reply"]
+            action = info["hints"].oracle_reply
             obs, _, term, trunc, info = env.step(action)
             acts.append(action)
             done = term or trunc

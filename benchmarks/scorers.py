@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-import mmturn  # noqa: F401
+import mmturn.tasks.envs  # noqa: F401  (registers the envs with gymnasium)
 from mmturn.tasks.registry import SCORERS
 from mmturn.tasks.types import Part
 

@@ -161,7 +161,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if args.resume:
             raise ValueError("argument --resume: needs the --output-dir of the run to complete")
         args.output_dir = DEFAULT_OUT / time.strftime("run-%Y%m%d-%H%M%S")
-    tasks = [n for n in args.tasks.split(",") if n] if args.tasks else [n for n in TASKS.names() if TASKS.get(n).builtin]
+    tasks = [n for n in args.tasks.split(",") if n] if args.tasks else [n for n in TASKS.names() if TASKS.get(n).in_default_run]
     if args.model:
         model_args, task_args = _check_run(args, tasks, [args.model])
         results = _run_one(args, tasks, args.model, model_args, task_args, args.output_dir)

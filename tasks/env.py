@@ -3,14 +3,21 @@
 Observation: ``{"parts": (Part, ...)}`` plus family fields declared in ``extra_spaces``.
 Action: the model's reply text (any unicode string), or, for envs with ``image_actions`` (image
 editing), the reply as an interleaved turn of text and images. ``info`` carries ``scores`` of the turn just
-played, ``error`` (e.g. a parse error), and ``privileged``: ground truth for scripted baselines,
-never shown to a model.
+played, ``error`` (e.g. a parse error), ``target`` and ``details`` (logged), and ``hints``: a ``Hints``
+object for scripted baselines, never shown to a model and never logged.
+
+What a subclass writes (abstract methods are enforced: a class that leaves one out cannot be built):
+``_begin`` and ``_advance`` (or, for ``DialogueEnv``, ``make_episode`` and ``score``). What it may add:
+``example_kwargs`` (arguments that make it playable from shipped data), ``dataset_size`` (a dataset
+env's record count), ``find_image`` (an image of the episode by content hash, for rescoring) and
+``episode_id``; ``reward_score`` names the score that is the gymnasium reward. ``spawn()`` builds another env from the constructor's own arguments: nothing mutable is
+shared between the envs of concurrent episodes.
 """
 from __future__ import annotations
 
 import copy
 import hashlib
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -18,7 +25,7 @@ import numpy as np
 from gymnasium import spaces
 
 from mmturn.tasks.spaces import Interleaved, UnicodeText
-from mmturn.tasks.types import Action, Episode, Part, TurnResult, turn_text
+from mmturn.tasks.types import Action, Episode, Hints, Part, TurnResult, turn_text
 
 
 def episode_seed(run_seed: int, task: str, index: int) -> int:
@@ -35,7 +42,7 @@ def _blank(space: spaces.Space) -> Any:
     raise TypeError(f"no blank value for a {type(space).__name__} observation field")
 
 
-class MultiTurnEnv(gym.Env[dict, str]):
+class MultiTurnEnv(gym.Env[dict, str], metaclass=ABCMeta):
     """Base of every mmturn env. Subclasses implement ``_begin`` and ``_advance``; this class keeps the
     gymnasium contract (spaces, seeding, fresh info objects, garbage actions never raising)."""
 
@@ -43,6 +50,12 @@ class MultiTurnEnv(gym.Env[dict, str]):
     extra_spaces: ClassVar[dict[str, spaces.Space]] = {}
     unbounded_scores: ClassVar[frozenset[str]] = frozenset()  # scores that are not in [0, 1] (counts, metres)
     image_actions: ClassVar[bool] = False  # replies carry images (editing): the action is an Interleaved turn
+    reward_score: ClassVar[str] = "reward"  # the turn's score that is its gymnasium reward (0 when absent)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "MultiTurnEnv":
+        env = super().__new__(cls)
+        env._init_args = (args, dict(kwargs))  # what spawn() builds the next env from
+        return env
 
     def __init__(self) -> None:
         self.observation_space = spaces.Dict({"parts": Interleaved(), **self.extra_spaces})
@@ -50,12 +63,36 @@ class MultiTurnEnv(gym.Env[dict, str]):
         self.turn_index = 0
 
     @abstractmethod
-    def _begin(self, options: dict[str, Any]) -> tuple[dict, dict[str, Any]]:
-        """Start an episode using ``self.np_random``; return (first observation, privileged info)."""
+    def _begin(self, options: dict[str, Any]) -> tuple[dict, Hints]:
+        """Start an episode using ``self.np_random``; return (first observation, hints for the first turn)."""
 
     @abstractmethod
-    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
-        """Score ``action`` and move on: (result, next observation, terminated, truncated, privileged)."""
+    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, Hints]:
+        """Score ``action`` and move on: (result, next observation, terminated, truncated, next hints)."""
+
+    @staticmethod
+    def example_kwargs() -> dict[str, Any]:
+        """Constructor arguments that make this env playable from shipped data (for envs that need some)."""
+        return {}
+
+    def dataset_size(self) -> int | None:
+        """How many records a dataset env holds (the runner plays at most that many); None: unbounded."""
+        return None
+
+    def find_image(self, digest: str) -> Part | None:
+        """An image of the current episode by content hash; ``mmturn score`` replaces it to read the run folder."""
+        return None
+
+    def episode_id(self) -> str | None:
+        """The current episode's id, logged with each turn."""
+        episode = getattr(self, "episode", None)
+        return getattr(episode, "id", None)
+
+    def record_index(self, options: dict[str, Any], size: int) -> int:
+        """Which dataset record an episode plays: ``options["index"]`` (the runner's episode index,
+        wrapped), else one drawn from ``np_random`` (as the env checker resets)."""
+        index = options.get("index")
+        return int(self.np_random.integers(size)) if index is None else int(index) % size
 
     def parse_action(self, text: str) -> Action:
         """The family's reading of a reply (a click, a move...); must not raise: a reply that does not
@@ -67,41 +104,42 @@ class MultiTurnEnv(gym.Env[dict, str]):
         return self.parse_action(turn_text(parts))
 
     def spawn(self) -> "MultiTurnEnv":
-        """An independent env like this one, for another concurrent episode (shares read-only data)."""
-        return copy.copy(self)
+        """An independent env like this one, for another concurrent episode: built anew from the same arguments."""
+        args, kwargs = self._init_args
+        env = type(self)(*args, **kwargs)
+        env.spec = self.spec  # gymnasium's registration record (set by gymnasium.make), immutable
+        return env
 
     def empty_observation(self) -> dict:
         """The observation after the last turn: an empty user turn, family fields blank."""
         return {"parts": (), **{k: _blank(space) for k, space in self.extra_spaces.items()}}
 
     def reward(self, result: TurnResult) -> float:
-        """Reward of a turn: the family's headline per-turn score (0 when the turn failed)."""
-        return float(result.scores.get("reward", 0.0))
+        """Reward of a turn: its ``reward_score`` (0 when the turn failed or lacks it)."""
+        return float(result.scores.get(self.reward_score, 0.0))
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         self.turn_index = 0
-        obs, privileged = self._begin(dict(options or {}))
-        return obs, self._info(privileged)
+        obs, hints = self._begin(dict(options or {}))
+        return obs, self._info(hints)
 
     def step(self, action: str | tuple[Part, ...]):
         if isinstance(action, (tuple, list)) and all(isinstance(p, Part) for p in action):
             parsed = self.parse_parts(tuple(action))
         else:  # a wrong type is the model's failure, not a crash
             parsed = self.parse_action(action if isinstance(action, str) else "" if action is None else str(action))
-        result, obs, terminated, truncated, privileged = self._advance(parsed)
+        result, obs, terminated, truncated, hints = self._advance(parsed)
         self.turn_index += 1
-        info = self._info(privileged, result)
+        info = self._info(hints, result)
         info["action"] = {"kind": parsed.kind, "args": copy.deepcopy(parsed.args), "error": parsed.error}
         return obs, self.reward(result), terminated, truncated, info
 
-    def _info(self, privileged: dict[str, Any], result: TurnResult | None = None) -> dict[str, Any]:
-        info: dict[str, Any] = {"turn": self.turn_index, "privileged": copy.deepcopy(privileged)}
+    def _info(self, hints: Hints, result: TurnResult | None = None) -> dict[str, Any]:
+        info: dict[str, Any] = {"turn": self.turn_index, "hints": hints}  # Hints are frozen: shared safely
         if result is not None:
             info.update(scores=dict(result.scores), target=copy.deepcopy(result.target), error=result.error, details=copy.deepcopy(result.details))
         return info
-
-
 
 
 class DialogueEnv(MultiTurnEnv):
@@ -116,29 +154,23 @@ class DialogueEnv(MultiTurnEnv):
     def score(self, reply: str, target: dict[str, Any]) -> TurnResult:
         """Score one reply against one turn's target; never raises on any text."""
 
-    @abstractmethod
-    def privileged(self, turn_index: int) -> dict[str, Any]:
-        """What a scripted baseline may know before answering turn ``turn_index``."""
-
-    def record_index(self, options: dict[str, Any], size: int) -> int:
-        """Which dataset record an episode plays: ``options["index"]`` (the runner's episode index,
-        wrapped), else one drawn from ``np_random`` (as the env checker resets)."""
-        index = options.get("index")
-        return int(self.np_random.integers(size)) if index is None else int(index) % size
+    def hints(self, turn_index: int) -> Hints:
+        """What a scripted baseline may know before answering turn ``turn_index``: that turn's hints."""
+        return self.episode.turns[turn_index].hints
 
     def _observation(self, index: int) -> dict:
         return {"parts": tuple(self.episode.turns[index].parts)}
 
-    def _begin(self, options: dict[str, Any]) -> tuple[dict, dict[str, Any]]:
+    def _begin(self, options: dict[str, Any]) -> tuple[dict, Hints]:
         self.episode = self.make_episode(options)
-        return self._observation(0), self.privileged(0)
+        return self._observation(0), self.hints(0)
 
-    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
+    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, Hints]:
         turns = self.episode.turns
         if self.turn_index >= len(turns):  # stepping a finished episode: nothing left to score
-            return TurnResult({}, {}, error="episode already finished"), self.empty_observation(), True, False, {}
+            return TurnResult({}, {}, error="episode already finished"), self.empty_observation(), True, False, Hints()
         result = self.score(action.text, turns[self.turn_index].target)
         nxt = self.turn_index + 1
         if nxt >= len(turns):
-            return result, self.empty_observation(), True, False, {}
-        return result, self._observation(nxt), False, False, self.privileged(nxt)
+            return result, self.empty_observation(), True, False, Hints()
+        return result, self._observation(nxt), False, False, self.hints(nxt)

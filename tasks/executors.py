@@ -45,7 +45,7 @@ class EnvHost:
         """What the runner needs to know of the env: whether replies carry images, and the dataset size."""
         if self.error is not None:
             raise self.error
-        return {"image_actions": self.first.image_actions, "size": len(self.first) if hasattr(self.first, "__len__") else None}
+        return {"image_actions": self.first.image_actions, "size": self.first.dataset_size()}
 
     def _env(self, slot: int):
         if self.error is not None:
@@ -57,14 +57,14 @@ class EnvHost:
     def reset(self, slot: int, seed: int, options: dict[str, Any]) -> tuple[dict, dict, str | None, dict[str, bytes]]:
         env = self._env(slot)
         obs, info = env.reset(seed=seed, options=options)
-        return obs, info, _episode_id(env), self._png(obs)
+        return obs, info, env.episode_id(), self._png(obs)
 
     def step(self, slot: int, action: Any) -> tuple[dict, float, bool, bool, dict, str | None, dict[str, bytes]]:
         if slot not in self.envs:  # this process was started after the episode began: its env state is gone
             raise WorkerLost(f"env slot {slot}: the worker was restarted during the episode")
         env = self._env(slot)
         obs, reward, terminated, truncated, info = env.step(action)
-        return obs, reward, terminated, truncated, info, _episode_id(env), self._png(obs)
+        return obs, reward, terminated, truncated, info, env.episode_id(), self._png(obs)
 
     def _png(self, obs: dict) -> dict[str, bytes]:
         """PNG bytes of the observation's images not sent before (the runner logs each image once)."""
@@ -80,11 +80,6 @@ class EnvHost:
     def close(self) -> None:
         for env in {id(e): e for e in [getattr(self, "first", None), *self.envs.values()] if e is not None}.values():
             env.close()
-
-
-def _episode_id(env: Any) -> str | None:
-    episode = getattr(env, "episode", None)
-    return getattr(episode, "id", None)
 
 
 class Host:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from mmturn.tasks.imaging import png_bytes
+from mmturn.tasks.records import EpisodeRecord, TurnRecord, schema_problem
 from mmturn.tasks.secrets import scrub
 from mmturn.tasks.types import Part
 
@@ -149,11 +150,11 @@ class RunDir:
                 pending.append(future)
         return entries, pending
 
-    def append(self, task: str, record: dict[str, Any]) -> None:
+    def append(self, task: str, record: TurnRecord | EpisodeRecord) -> None:
         handle = self._handles.get(task)
         if handle is None:
             handle = self._handles[task] = self.samples_path(task).open("a", encoding="utf-8")
-        handle.write(scrub(dumps(record)) + "\n")
+        handle.write(scrub(dumps(record.to_json())) + "\n")
         handle.flush()
         self.appended += 1
 
@@ -211,6 +212,8 @@ def record_problem(record: Any) -> str | None:
         return "not a JSON object"
     if record.get("type") not in ("turn", "episode"):
         return f"field 'type' is {record.get('type')!r}, not 'turn' or 'episode'"
+    if (problem := schema_problem(record.get("schema", 1), "field 'schema'")) is not None:
+        return problem
     wanted = {**RECORD_FIELDS, **(TURN_FIELDS if record["type"] == "turn" else {})}
     for key, kind in wanted.items():
         if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool):

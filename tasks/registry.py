@@ -1,11 +1,15 @@
 """Registries of envs, tasks, scorers and models: one decorator (or call) adds one entry.
 
-Envs are also registered with gymnasium under the ``mmturn/`` namespace, so after ``import mmturn``
-``gymnasium.make("mmturn/<Name>-v0")`` works.
+``import mmturn`` registers nothing: the built-in modules are imported on the first registry lookup,
+then the plugins (modules named in ``--plugins`` / ``$MMTURN_PLUGINS``, and the ``mmturn.plugins``
+entry-point group of installed packages). Envs are also registered with gymnasium under the
+``mmturn/`` namespace: after ``import mmturn.envs``, ``gymnasium.make("mmturn/<Name>-v0")`` works.
 """
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import inspect
 import os
 from typing import Any, Callable, Generic, TypeVar
 
@@ -13,20 +17,11 @@ import gymnasium as gym
 
 T = TypeVar("T")
 
-BUILTIN_MODULES = (
-    "mmturn.vision.scorers",
-    "mmturn.vision.models.baselines",
-    "mmturn.vision.models.openai_chat",
-    "mmturn.vision.models.hf",
-    "mmturn.vision.dialogue.baselines",
-    "mmturn.vision.dialogue.tasks",
-    "mmturn.vision.editing.tasks",
-    "mmturn.vision.models.image_edit",
-    "mmturn.embodied.gui.tasks",
-    "mmturn.embodied.gui.ocr_agent",
-    "mmturn.embodied.nav.tasks",
-    "mmturn.embodied.nav.baselines",
-    "mmturn.embodied.nav.clip_agent",
+CORE_MODULES = (  # the models every family shares; the families themselves are entry points (pyproject.toml)
+    "mmturn.tasks.models.baselines",
+    "mmturn.tasks.models.openai_chat",
+    "mmturn.tasks.models.hf",
+    "mmturn.tasks.models.image_edit",
 )
 
 
@@ -58,6 +53,7 @@ class Registry(Generic[T]):
         self._missing[name] = needs
 
     def get(self, name: str) -> T:
+        load_builtins()
         try:
             return self._items[name]
         except KeyError:
@@ -67,9 +63,11 @@ class Registry(Generic[T]):
             raise UnknownName(f"unknown {self.kind} {name!r}; known {self.kind}s: {known}") from None
 
     def names(self) -> list[str]:
+        load_builtins()
         return sorted(self._items)
 
     def __contains__(self, name: str) -> bool:
+        load_builtins()
         return name in self._items
 
 
@@ -83,6 +81,9 @@ def register_env(name: str, **default_kwargs: Any) -> Callable[[type], type]:
     """Class decorator: registers an env as ``mmturn/<name>`` in mmturn and in gymnasium."""
 
     def wrap(cls: type) -> type:
+        if inspect.isabstract(cls):
+            missing = ", ".join(sorted(cls.__abstractmethods__))
+            raise TypeError(f"env {name!r} ({cls.__name__}) does not implement {missing}")
         ENVS.add(f"mmturn/{name}", cls)
         gym_id = f"mmturn/{name}"
         if gym_id not in gym.registry:
@@ -105,14 +106,27 @@ def register_task(task: Any) -> Any:
 
 
 PLUGINS_VAR = "MMTURN_PLUGINS"  # comma-separated modules of your own envs, tasks, scorers, models
+ENTRY_POINTS = "mmturn.plugins"  # installed packages name their plugin modules in this entry-point group
+_loaded: dict[str, Any] = {"builtins": False, "plugins": None}
 
 
 def load_builtins(plugins: bool = True) -> None:
-    """Import the modules that register mmturn's built-in envs, tasks, scorers and models, then the
-    plugin modules named in $MMTURN_PLUGINS (worker processes and Ray actors inherit it)."""
-    for module in BUILTIN_MODULES:
-        importlib.import_module(module)
-    for module in [] if not plugins else filter(None, (m.strip() for m in os.environ.get(PLUGINS_VAR, "").split(","))):
+    """Import (once) the core models and every ``mmturn.plugins`` entry point (mmturn's own families are
+    entry points too), then the modules named in $MMTURN_PLUGINS (worker processes and Ray actors inherit
+    it). A plugin that fails to import is a PluginError (one line)."""
+    if not _loaded["builtins"]:
+        _loaded["builtins"] = True
+        for module in CORE_MODULES:
+            importlib.import_module(module)
+        _import([ep.value for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINTS), key=lambda ep: ep.name)])
+    named = os.environ.get(PLUGINS_VAR, "")
+    if plugins and _loaded["plugins"] != named:
+        _loaded["plugins"] = named
+        _import([m.strip() for m in named.split(",") if m.strip()])
+
+
+def _import(modules: list[str]) -> None:
+    for module in modules:
         try:
             importlib.import_module(module)
         except Exception as e:  # noqa: BLE001 (a user's module: its failure is one line, not a traceback)
@@ -120,4 +134,4 @@ def load_builtins(plugins: bool = True) -> None:
 
 
 class PluginError(ValueError):
-    """A plugin module (--plugins, $MMTURN_PLUGINS) that does not import."""
+    """A plugin module (--plugins, $MMTURN_PLUGINS, an entry point) that does not import."""

@@ -20,8 +20,7 @@ def _rescorer(task: Task, task_args: dict[str, Any], run_dir: RunDir) -> Callabl
     env = task.make_env(task_args)
     if not isinstance(env, DialogueEnv):
         raise ValueError(f"task {task.name!r} scores from live env state; its stored scores cannot be recomputed")
-    if hasattr(env, "find_image"):  # images a scorer looks at (e.g. a described image) come from the run's images/
-        env.find_image = lambda digest: _stored_image(run_dir, digest)
+    env.find_image = lambda digest: _stored_image(run_dir, digest)  # images a scorer looks at come from the run's images/
 
     def rescore(record: dict) -> dict:
         result = env.score(record["reply"], record["target"])

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from mmturn.tasks.logs import RunDir, dumps, episode_errors, finished_episodes, write_atomic
+from mmturn.tasks.records import SCHEMA_VERSION, schema_problem
 from mmturn.tasks.registry import MODELS, TASKS
 from mmturn.tasks.secrets import redact, scrub
 from mmturn.tasks.task import Task
@@ -50,6 +51,7 @@ def task_results(run_dir: RunDir, task: Task, asked: int | None, rescore: Callab
     return {
         "metrics": computed["metrics"],
         "curves": computed.get("curves", {}),
+        "ci": computed.get("ci", {}),
         "counts": {"asked": asked if asked is not None else len(episodes) + len(errors), "episodes": len(episodes),
                    "errors": len(errors), "turns": sum(len(t) for t in episodes.values()),
                    "cached": sum(bool(r.get("cached")) for t in episodes.values() for r in t)},
@@ -108,9 +110,11 @@ def write_results(run_dir: RunDir, config: dict[str, Any], tasks: list[Task], as
                   rescore: Callable[[Task], Callable[[dict], dict]] | None = None) -> dict[str, Any]:
     per_task = {t.name: task_results(run_dir, t, asked.get(t.name), rescore(t) if rescore else None) for t in tasks}
     results = {
+        "schema_version": SCHEMA_VERSION,
         "config": config,
         "results": {name: r["metrics"] for name, r in per_task.items()},
         "curves": {name: r["curves"] for name, r in per_task.items()},
+        "ci": {name: r["ci"] for name, r in per_task.items() if r["ci"]},
         "counts": {name: r["counts"] for name, r in per_task.items()},
         "errors": {name: r["errors"] for name, r in per_task.items() if r["errors"]},
     }
@@ -129,6 +133,8 @@ def load_results(root: Path) -> dict[str, Any]:
         raise ValueError(f"{path}: not a valid results file ({e})") from None
     if not isinstance(results, dict) or not isinstance(results.get("config"), dict):
         raise ValueError(f"{path}: not a valid results file (field 'config' missing or not an object)")
+    if (problem := schema_problem(results.get("schema_version", 1), f"{path}")) is not None:
+        raise ValueError(problem)
     if not isinstance(results.setdefault("results", {}), dict):
         raise ValueError(f"{path}: not a valid results file (field 'results' is not an object)")
     for key in ("model", "tasks", "seed"):

@@ -23,6 +23,7 @@ from mmturn.tasks.env import episode_seed
 from mmturn.tasks.executors import Host, default_workers, ensure_ray, make_hosts
 from mmturn.tasks.logs import RunDir, finished_episodes, locked, write_atomic
 from mmturn.tasks.model import Model, check_plays
+from mmturn.tasks.records import EpisodeKey, EpisodeRecord, TurnRecord
 from mmturn.tasks.registry import TASKS
 from mmturn.tasks.results import load_results, resume_conflicts, run_config, write_results
 from mmturn.tasks.task import Task
@@ -106,35 +107,35 @@ class Runner:
         seed = episode_seed(self.cfg.seed, task.episodes_key, index)
         try:
             for retry in range(self.cfg.worker_retries + 1):
-                base = {"task": task.name, "index": index, "repeat": repeat, "attempt": uuid.uuid4().hex[:12], "seed": seed}
+                key = EpisodeKey(task.name, index, repeat, uuid.uuid4().hex[:12], seed)
                 turn = [0]
                 try:
-                    await self.attempt(task, host, slot, base, turn)
+                    await self.attempt(task, host, slot, key, turn)
                     return
                 except WorkerLost as e:  # the worker died or hung: log it, replay the episode on a fresh one
                     if retry == self.cfg.worker_retries:
-                        self.failed(task, base, turn[0], e)
+                        self.failed(task, key, turn[0], e)
                     else:
-                        self.log_error(task, base, turn[0], e)
+                        self.log_error(task, key, turn[0], e)
                 except asyncio.CancelledError:
                     raise
                 except Exception as e:  # an env or model failure costs this episode, not the run
-                    self.failed(task, base, turn[0], e)
+                    self.failed(task, key, turn[0], e)
                     return
         finally:
             pool.give(k, slot)
             if bar is not None:
                 bar.update(1)
 
-    async def attempt(self, task: Task, host: Host, slot: int, base: dict[str, Any], turn: list[int]) -> None:
+    async def attempt(self, task: Task, host: Host, slot: int, key: EpisodeKey, turn: list[int]) -> None:
         """Play one episode from its start; ``turn[0]`` counts the turns played (for error records)."""
         writes: list = []
-        obs, info, episode_id, png = await host.call("reset", slot, base["seed"], {"index": base["index"]})
+        obs, info, episode_id, png = await host.call("reset", slot, key.seed, {"index": key.index})
         messages: list[Message] = []
         while True:
             messages.append(Message("user", obs["parts"]))
-            request = Request(_window(messages, self.cfg.history if self.cfg.history is not None else task.history), base["seed"],
-                              info["privileged"], base["repeat"], turn[0])
+            request = Request(_window(messages, self.cfg.history if self.cfg.history is not None else task.history), key.seed,
+                              info["hints"], key.repeat, turn[0])
             reply = await asyncio.wait_for(self.model.respond(request), self.cfg.turn_timeout_s)
             started = time.perf_counter()
             obs_next, reward, terminated, truncated, info, episode_id, png_next = await host.call(
@@ -142,46 +143,43 @@ class Runner:
             observation, pending = self.dir.observation(obs["parts"], png)
             reply_images, pending_reply = self.dir.observation(reply.images)
             writes += pending + pending_reply
-            self.dir.append(task.name, {
-                "type": "turn", **base, "turn": turn[0], "episode_id": episode_id,
-                "observation": observation, "reply": reply.text, "reply_images": reply_images, "reward": reward,
-                "scores": info.get("scores", {}), "target": info.get("target", {}), "error": info.get("error"),
-                "details": info.get("details", {}), "model_error": reply.error, "latency_s": reply.latency_s,
-                "env_s": time.perf_counter() - started, "input_tokens": reply.input_tokens,
-                "output_tokens": reply.output_tokens, "cached": reply.cached, "terminated": terminated, "truncated": truncated,
-            })
-            log.debug("turn done %s %d/%d turn %d", task.name, base["index"], base["repeat"], turn[0])
+            self.dir.append(task.name, TurnRecord(
+                **vars(key), turn=turn[0], episode_id=episode_id, observation=observation, reply=reply.text, reply_images=reply_images,
+                reward=reward, scores=info.get("scores", {}), target=info.get("target", {}), error=info.get("error"),
+                details=info.get("details", {}), model_error=reply.error, latency_s=reply.latency_s, env_s=time.perf_counter() - started,
+                input_tokens=reply.input_tokens, output_tokens=reply.output_tokens, cached=reply.cached, terminated=terminated,
+                truncated=truncated))
+            log.debug("turn done %s %d/%d turn %d", task.name, key.index, key.repeat, turn[0])
             messages.append(Message("assistant", reply.parts or (Part.of_text(""),)))
             turn[0] += 1
             if terminated or truncated:
                 break
             obs, png = obs_next, png_next
-        done = {"type": "episode", **base, "status": "done", "turns": turn[0], "finished_at": time.time()}
+        done = EpisodeRecord(**vars(key), status="done", turns=turn[0], finished_at=time.time())
         finishing = asyncio.ensure_future(self.finish(task, writes, done))
         self.finishing.add(finishing)
         finishing.add_done_callback(self.finishing.discard)  # a long run keeps only the pending ones
 
-    async def finish(self, task: Task, writes: list, done: dict[str, Any]) -> None:
+    async def finish(self, task: Task, writes: list, done: EpisodeRecord) -> None:
         """Mark an episode done once its images are on disk (the next episode plays meanwhile)."""
         try:
             for write in writes:
                 await asyncio.wrap_future(write)
         except Exception as e:
-            self.failed(task, done, done["turns"], e)
+            self.failed(task, done, done.turns, e)
         else:
             self.dir.append(task.name, done)
 
-    def log_error(self, task: Task, base: dict[str, Any], turn: int, error: Exception) -> str:
+    def log_error(self, task: Task, key: EpisodeKey, turn: int, error: Exception) -> str:
         message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        log.warning("episode %s #%d (repeat %d) failed at turn %d: %s", task.name, base["index"], base["repeat"], turn, message)
-        record = {k: base[k] for k in ("task", "index", "repeat", "attempt", "seed")}
-        self.dir.append(task.name, {"type": "episode", **record, "status": "error", "turns": turn, "error": message,
-                                    "traceback": traceback.format_exc(limit=5)})
+        log.warning("episode %s #%d (repeat %d) failed at turn %d: %s", task.name, key.index, key.repeat, turn, message)
+        self.dir.append(task.name, EpisodeRecord(key.task, key.index, key.repeat, key.attempt, key.seed, status="error", turns=turn,
+                                                 error=message, traceback=traceback.format_exc(limit=5)))
         return message
 
-    def failed(self, task: Task, base: dict[str, Any], turn: int, error: Exception) -> None:
+    def failed(self, task: Task, key: EpisodeKey, turn: int, error: Exception) -> None:
         self.errors += 1
-        message = self.log_error(task, base, turn, error)
+        message = self.log_error(task, key, turn, error)
         if self._too_many_errors():
             raise TooManyErrors(f"{self.errors} episodes failed (limit --max-errors {self.cfg.max_errors}); last: {message}") from error
 

@@ -9,29 +9,31 @@ import gymnasium as gym
 
 from mmturn.tasks.args import typed_args
 from mmturn.tasks.env import MultiTurnEnv
+from mmturn.tasks.metrics import TurnLog, default_metrics
 from mmturn.tasks.registry import ENVS
+from mmturn.tasks.views import Renderer
 
-TurnRecord = dict[str, Any]  # one line of samples/<task>.jsonl with "type": "turn"
-MetricsFn = Callable[[list[list[TurnRecord]]], dict[str, Any]]  # episodes' turn records -> {"metrics", "curves"}
+MetricsFn = Callable[[list[list[TurnLog]]], dict[str, Any]]  # episodes' turn records -> {"metrics", "curves"[, "ci"]}
 
 
 @dataclass(frozen=True)
 class Task:
     name: str
     env_id: str
-    version: str
-    description: str
-    metrics: MetricsFn
-    metric_names: tuple[str, ...]
+    version: str = "1.0"
+    description: str = ""
+    metrics: MetricsFn = default_metrics  # the family's own aggregation, else every numeric score's mean and interval
+    metric_names: tuple[str, ...] = ()  # the headline metric first (the report's first column)
     family: str = ""  # dialogue, editing, gui, navigation...: which scripted baselines can play it
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     default_limit: int = 20  # episodes when --limit is not given (datasets: all of them)
     smoke_limit: int = 3  # episodes in the no-argument `mmturn run`
     baselines: tuple[str, ...] = ("oracle", "random")
     required_args: tuple[str, ...] = ()  # task args a user must pass (e.g. a dataset path)
-    builtin: bool = True  # runs in the no-argument `mmturn run`
+    in_default_run: bool = False  # played by the no-argument `mmturn run` (mmturn's own offline tasks)
     seed_name: str = ""  # episodes are seeded by this name (default: the task's), so variants share episodes
-    history: int | None = None  # user turns a model sees by default (None: all); --history overrides
+    history: int | None = None
+    renderer: Renderer = field(default_factory=Renderer)  # how the report shows its turns and episodes  # user turns a model sees by default (None: all); --history overrides
 
     @property
     def episodes_key(self) -> str:

@@ -65,13 +65,34 @@ class Message:
     parts: tuple[Part, ...]
 
 
+@dataclass(frozen=True)
+class Hints:
+    """What a scripted baseline may know before a turn; never shown to a model, never logged.
+
+    The oracle replays ``oracle_reply`` (and ``oracle_images``, the exact edited image where the turn asks
+    for one); ``random`` draws one of ``candidates`` into ``reply_template``, or changes the image where
+    ``edits_image``; ``forgetful`` answers ``answer_text`` and follows only ``newest_instruction``."""
+
+    oracle_reply: str = ""
+    oracle_images: tuple[Part, ...] = ()
+    candidates: tuple[str, ...] = ()
+    reply_template: str = "Looking at the image, the answer is {}."
+    edits_image: bool = False
+    answer_text: str = ""
+    newest_instruction: tuple | None = None  # (instruction id, kwargs)
+
+    def oracle_action(self) -> str | tuple[Part, ...]:
+        """The oracle's reply as an env action: its text, or its text and images for image-returning turns."""
+        return ((Part.of_text(self.oracle_reply),) if self.oracle_reply else ()) + self.oracle_images if self.oracle_images else self.oracle_reply
+
+
 @dataclass
 class Request:
-    """What a model is asked: the conversation so far, plus privileged data only scripted baselines may read."""
+    """What a model is asked: the conversation so far, plus the hints only scripted baselines may read."""
 
     messages: list[Message]
     seed: int
-    privileged: dict[str, Any] = field(default_factory=dict)
+    hints: Hints = field(default_factory=Hints)
     sample_index: int = 0  # the repeat index, so that sampled replies of repeats differ and cache apart
     turn: int = 0  # the turn's index in its episode (the messages may be a window of the history)
 
@@ -118,7 +139,7 @@ class Turn:
 
     parts: tuple[Part, ...]
     target: dict[str, Any]
-    privileged: dict[str, Any] = field(default_factory=dict)  # what scripted baselines may read
+    hints: Hints = field(default_factory=Hints)  # what scripted baselines may read
 
 
 @dataclass

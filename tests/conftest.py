@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import mmturn  # noqa: E402,F401  (registers the built-in envs, tasks and models)
+import mmturn.tasks.envs  # noqa: E402,F401  (registers the built-in envs with gymnasium)
 
 
 @pytest.fixture(scope="session")

@@ -26,4 +26,4 @@ class HangingDialogueEnv(ImageDialogueEnv):
 
 
 register_task(replace(TASKS.get("mmmt-if"), name="hanging-dialogue", env_id="mmturn/HangingDialogue-v0", env_kwargs={"num_turns": 4},
-                      builtin=False, seed_name=""))
+                      seed_name="", in_default_run=False))

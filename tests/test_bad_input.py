@@ -18,7 +18,7 @@ from mmturn.tasks.datasets import DatasetError
 from mmturn.tasks.model import make_model
 from mmturn.vision.dialogue.loaders import load_jsonl, load_mmdu, load_mmmt_if_csv
 from mmturn.vision.dialogue.metrics import dialogue_metrics
-from mmturn.vision.models.openai_chat import OpenAIChat
+from mmturn.tasks.models.openai_chat import OpenAIChat
 
 
 def one_line_error(argv: list[str], capsys) -> str:

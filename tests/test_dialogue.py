@@ -20,7 +20,7 @@ def test_oracle_reply_is_correct_and_follows_every_active_instruction(seed):
     episode = build_dialogue(np.random.default_rng(seed))
     assert len(episode.turns) == 20
     for turn in episode.turns:
-        scores = score_reply(turn.privileged["oracle_reply"], turn.target).scores
+        scores = score_reply(turn.hints.oracle_reply, turn.target).scores
         assert scores["accuracy"] == 1.0
         assert scores.get("pif", 1.0) == 1.0 and scores.get("prompt_loose", 1.0) == 1.0
 
@@ -54,7 +54,7 @@ def test_images_vary_in_size_and_ground_truth_matches_drawing():
     assert min(sides) >= 256 and max(sides) <= 1024 and len(sides) > 5
     scene = GENERATORS["shapes"](np.random.default_rng(5))
     for obj in scene.facts["objects"]:  # the centre pixel of each shape has (about) its colour
-        from mmturn.vision.dialogue.scenes import COLOURS
+        from mmturn.vision.drawing import COLOURS
 
         pixel = scene.image[int(obj["y"]), int(obj["x"])].astype(int)
         assert np.abs(pixel - np.array(COLOURS[obj["colour"]])).max() <= 13
@@ -171,7 +171,7 @@ def test_which_shapes_changed_between_two_images_is_asked_and_answered_exactly()
                 labels = [{f"{o['colour']} {o['shape']}" for o in objs} for objs in facts]
                 assert set(target["answer"]["value"]) <= set().union(*labels)
                 assert env.score("none of them", target).scores["accuracy"] == 0.0
-            _, _, done, _, info = env.step(info["privileged"]["oracle_reply"])
+            _, _, done, _, info = env.step(info["hints"].oracle_reply)
             if "changed between the images" in target["question"]:
                 assert info["scores"]["accuracy"] == 1.0
     assert asked >= 3

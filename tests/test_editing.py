@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fake_openai import FakeOpenAIServer, ServerState
+from mmturn.testing.fake_openai import FakeOpenAIServer, ServerState
 from mmturn.tasks.cli import main
 from mmturn.tasks.datasets import DatasetError
 from mmturn.tasks.registry import ENVS

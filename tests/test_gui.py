@@ -96,9 +96,9 @@ def test_oracle_is_perfect_and_random_near_chance(coords):
         assert json.loads(obs["a11y"])[0]["class_name"].startswith("android")
         done = False
         while not done:
-            p = info["privileged"]
-            hits["random"].append(env.score(p["candidates"][0], env.episode.turns[env.turn_index].target).scores["accuracy"])
-            obs, reward, term, trunc, info = env.step(p["oracle_reply"])
+            hints = info["hints"]
+            hits["random"].append(env.score(hints.candidates[0], env.episode.turns[env.turn_index].target).scores["accuracy"])
+            obs, reward, term, trunc, info = env.step(hints.oracle_reply)
             hits["oracle"].append(reward)
             done = term
     assert np.mean(hits["oracle"]) == 1.0 and np.mean(hits["random"]) < 0.2
@@ -147,5 +147,5 @@ def test_malformed_screenspot_files_name_the_field(tmp_path, item, field):
     path.write_text(json.dumps([item]))
     env = gym.make("mmturn/GuiGroundingDataset-v0", path=str(path)).unwrapped
     with pytest.raises(DatasetError) as err:
-        len(env)
+        env.dataset_size()
     assert err.value.field == field and str(path) in str(err.value)

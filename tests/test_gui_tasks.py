@@ -76,7 +76,7 @@ def test_oracle_solves_every_template_and_the_goal_is_not_met_at_the_start(templ
             assert not (env.goal.answer is None and env.goal.check(env.device.apps)), "the goal already holds"
         done = False
         while not done:
-            obs, reward, term, trunc, info = env.step(info["privileged"]["oracle_reply"])
+            obs, reward, term, trunc, info = env.step(info["hints"].oracle_reply)
             done = term or trunc
         assert term and reward == 1.0 and info["scores"]["success"] == 1.0
 
@@ -84,14 +84,14 @@ def test_oracle_solves_every_template_and_the_goal_is_not_met_at_the_start(templ
 def test_success_needs_declared_completion_and_the_right_answer():
     env = gym.make("mmturn/GuiTasks-v0", templates=("ContactsCount",)).unwrapped
     _, info = env.reset(seed=1)
-    _, _, _, _, info = env.step(info["privileged"]["oracle_reply"])  # open the app
+    _, _, _, _, info = env.step(info["hints"].oracle_reply)  # open the app
     _, _, term, _, info = env.step(json.dumps({"action_type": "answer", "text": "999"}))
     _, reward, term, _, info = env.step(json.dumps({"action_type": "status", "goal_status": "complete"}))
     assert term and reward == 0.0
     env = gym.make("mmturn/GuiTasks-v0", templates=("SettingsTurnOn",)).unwrapped
     _, info = env.reset(seed=2)
     for _ in range(2):  # the right state, never declared: the budget runs out
-        _, _, _, _, info = env.step(info["privileged"]["oracle_reply"])
+        _, _, _, _, info = env.step(info["hints"].oracle_reply)
     steps = 2
     while True:
         _, reward, term, trunc, info = env.step(json.dumps({"action_type": "wait"}))
@@ -155,7 +155,7 @@ def test_tabs_switch_pages_and_set_of_marks_accepts_element_indices():
     env = gym.make("mmturn/GuiTasks-v0", som=True, templates=("ClockCountOn",)).unwrapped
     obs, info = env.reset(seed=0)
     assert "index" in obs["parts"][-1].text
-    obs, _, _, _, info = env.step(info["privileged"]["oracle_reply"])  # open Clock
+    obs, _, _, _, info = env.step(info["hints"].oracle_reply)  # open Clock
     tree = json.loads(obs["a11y"])
     tab = next(n["index"] for n in tree if n["text"] == "Clock" and n["resource_id"].endswith("tab_1"))
     obs, _, _, _, info = env.step(json.dumps({"action_type": "click", "index": tab}))

@@ -8,7 +8,7 @@ import pytest
 
 from mmturn.tasks.cli import main
 from mmturn.tasks.types import Message, Part, Request
-from mmturn.vision.models.hf import HFModel, to_hf_conversation
+from mmturn.tasks.models.hf import HFModel, to_hf_conversation
 
 
 @pytest.mark.slow

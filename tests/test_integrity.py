@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from fake_openai import FakeOpenAIServer, ServerState
+from mmturn.testing.fake_openai import FakeOpenAIServer, ServerState
 from waiting import wait_for_records
 from mmturn.tasks import results as results_module
 from mmturn.tasks import secrets
 from mmturn.tasks.cli import main
 from mmturn.tasks.types import Message, Part, Request
-from mmturn.vision.models.openai_chat import OpenAIChat
+from mmturn.tasks.models.openai_chat import OpenAIChat
 
 
 def ask(m: OpenAIChat, request: Request):

@@ -88,7 +88,7 @@ def test_jsonl_episode_interleaves_images_and_accumulates_instructions(tmp_path)
     env = gym.make("mmturn/DialogueDataset-v0", path=str(path)).unwrapped
     obs, info = env.reset(seed=0, options={"index": 0})
     assert [p.kind for p in obs["parts"]] == ["image", "text"] and obs["parts"][0].image.shape == (30, 40, 3)
-    obs, _, _, _, info = env.step(info["privileged"]["oracle_reply"])
+    obs, _, _, _, info = env.step(info["hints"].oracle_reply)
     assert info["scores"]["accuracy"] == 1.0 and info["scores"]["pif"] == 1.0
     assert obs["parts"][0].image.shape == (20, 50, 3)
     _, _, term, _, info = env.step("Red, I think.")

@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from fake_openai import FakeOpenAIServer, ServerState, decode_data_uri
+from mmturn.testing.fake_openai import FakeOpenAIServer, ServerState, decode_data_uri
 from mmturn.tasks.cli import main
 from mmturn.tasks.model import ModelError
 from mmturn.tasks.types import Message, Part, Request
-from mmturn.vision.models.openai_chat import OpenAIChat
+from mmturn.tasks.models.openai_chat import OpenAIChat
 
 
 def model(server, **kw) -> OpenAIChat:
@@ -204,7 +204,7 @@ def test_real_transformers_serve_runs_a_dialogue_and_gui_tasks_and_matches_local
     assert res["counts"]["gui-tasks"]["episodes"] == 1 and res["counts"]["gui-tasks"]["turns"] >= 10  # garbage replies use the budget
     first = json.loads((out / "samples" / "mmmt-if.jsonl").read_text().splitlines()[0])
     assert first["input_tokens"] > 0 and first["reply"]
-    from mmturn.vision.models.hf import HFModel
+    from mmturn.tasks.models.hf import HFModel
 
     local = HFModel(str(tiny_qwen), max_new_tokens=12, batch_size=1)
     served = OpenAIChat(model=str(tiny_qwen), base_url=served_qwen, cache=None, max_tokens=12)

@@ -103,5 +103,4 @@ def test_report_shows_navigation_maps_and_frame_strips(tmp_path):
     out = tmp_path / "nav"
     assert main(["run", "--no-progress", "--tasks", "vln-miniworld", "--model", "oracle", "--limit", "1", "--output-dir", str(out)]) == 0
     html = (out / "report.html").read_text()
-    assert html.count('class="extra" alt="episode overview" src="data:image/png;base64,') == 1  # the top-down map
-    assert html.count('class="extra" alt="episode overview" src="data:image/jpeg;base64,') == 1  # the first-person strip
+    assert html.count('class="extra" alt="episode overview" src="data:image/jpeg;base64,') == 2  # the top-down map, the frame strip

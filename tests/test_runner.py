@@ -34,7 +34,7 @@ def test_oracle_scores_perfectly_and_writes_results_samples_images(tmp_path):
     refs = [p["image"] for r in turns for p in r["observation"] if "image" in p]
     assert len(refs) == len(set(refs))  # each image logged once, at the turn that shows it
     assert sorted(p.stem for p in (out / "images").glob("*.png")) == sorted(set(refs))
-    assert all("privileged" not in r and "oracle_reply" not in json.dumps(r) for r in turns)
+    assert all("hints" not in r and "oracle_reply" not in json.dumps(r) for r in turns)
 
 
 def test_baselines_separate(tmp_path):

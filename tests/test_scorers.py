@@ -69,7 +69,7 @@ def test_description_turns_get_detector_claims_and_clipscore(tiny_clip):
         done = False
         while not done:
             target = env.episode.turns[env.turn_index].target
-            _, _, done, _, info = env.step(info["privileged"]["oracle_reply"])
+            _, _, done, _, info = env.step(info["hints"].oracle_reply)
             if target.get("describe"):
                 seen += 1
                 s = info["scores"]

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from mmturn.vision.detectors import Detection
-from mmturn.vision.dialogue.scenes import COLOURS
+from mmturn.vision.drawing import COLOURS
 from mmturn.vision.geometry import iou, point_in_box
 
 REGIONS = {"top left": (0.0, 0.0, 0.5, 0.5), "top right": (0.5, 0.0, 1.0, 0.5),

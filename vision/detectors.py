@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from mmturn.tasks.types import Part
-from mmturn.vision.dialogue.scenes import COLOURS
+from mmturn.vision.drawing import COLOURS
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from mmturn.embodied.gui.views import accessibility_tree
 from mmturn.tasks.env import DialogueEnv, MultiTurnEnv
 from mmturn.tasks.registry import register_env
 from mmturn.tasks.spaces import UnicodeText
-from mmturn.tasks.types import Action, Episode, Part, Turn, TurnResult
+from mmturn.tasks.types import Action, Episode, Hints, Part, Turn, TurnResult
 
 ACTIONS_HELP = ('Reply with one JSON action: {{"action_type": "click", "x": .., "y": ..}}, "long_press" (x, y), '
                 '"input_text" (x, y of the field and "text"), "scroll" ("direction": up/down/left/right), "navigate_back", '
@@ -82,12 +82,12 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
         self.som = bool(som)  # set-of-marks: clickable elements boxed and numbered; actions may name an "index"
         self._setup(width, height, coords, templates, themes)
 
-    def _begin(self, options: dict[str, Any]) -> tuple[dict, dict[str, Any]]:
+    def _begin(self, options: dict[str, Any]) -> tuple[dict, Hints]:
         self.goal, self.device = self._new_goal(options)
         self.budget, self.steps, self.k, self.memo, self.note = int(10 * self.goal.complexity), 0, 0, {}, None
         return self._observe(first=True)
 
-    def _observe(self, first: bool = False) -> tuple[dict, dict[str, Any]]:
+    def _observe(self, first: bool = False) -> tuple[dict, Hints]:
         root, _ = self.device.screen()
         self.tree = accessibility_tree(root)
         marks = ' Elements are marked with numbers: you may give "index": N instead of x and y.' if self.som else ""
@@ -95,9 +95,9 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
                 (f"(Your last action did nothing: {self.note}.) " if self.note else "") + "What is your next action?")
         suggestion, completes = next_action(self.device, self.goal, self.k, self.memo)
         self.suggestion, self.completes = self._json(suggestion), completes
-        privileged = {"oracle_reply": self.suggestion, "candidates": self._random_actions(), "random_template": "{}"}
+        hints = Hints(oracle_reply=self.suggestion, candidates=tuple(self._random_actions()), reply_template="{}")
         obs = {"parts": (Part.of_image(self.device.screenshot(self.som)), Part.of_text(text)), "a11y": json.dumps(self.tree)}
-        return obs, privileged
+        return obs, hints
 
     def parse_action(self, text: str) -> Action:
         elements = [tuple(n["bbox_pixels"].values()) for n in self.tree]
@@ -112,7 +112,7 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
             return 0.0
         return float(g.answer is None or _normal(d.answer) == _normal(g.answer))
 
-    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
+    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, Hints]:
         self.note = f"invalid action ({action.error})" if action.error else self.device.act(action)
         if action.text == self.suggestion and self.completes:
             self.k, self.memo = self.k + 1, {}
@@ -128,9 +128,9 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
                    "point": [action.args["x"], action.args["y"]] if "x" in action.args else None}
         result = TurnResult(scores, target, error=action.error, details=details)
         if terminated or truncated:
-            return result, self.empty_observation(), terminated, truncated, {}
-        obs, privileged = self._observe()
-        return result, obs, False, False, privileged
+            return result, self.empty_observation(), terminated, truncated, Hints()
+        obs, hints = self._observe()
+        return result, obs, False, False, hints
 
 
 @register_env("GuiSteps-v0")
@@ -160,7 +160,7 @@ class GuiStepsEnv(_GoalEpisodes, DialogueEnv):
             target = {"gold": {"kind": parsed.kind, "args": parsed.args}, "coords": self.coords, "width": self.width, "height": self.height,
                       "boxes": element_boxes(tree, self.width, self.height), "template": goal.template}
             turns.append(Turn((Part.of_image(device.screenshot()), Part.of_text(text)), target,
-                              {"oracle_reply": reply, "candidates": self._random_actions(), "random_template": "{}"}))
+                              Hints(oracle_reply=reply, candidates=tuple(self._random_actions()), reply_template="{}")))
             device.act(parsed)
             if completes:
                 k, memo = k + 1, {}
@@ -170,9 +170,6 @@ class GuiStepsEnv(_GoalEpisodes, DialogueEnv):
 
     def score(self, reply: str, target: dict[str, Any]) -> TurnResult:
         return score_step(reply, target)
-
-    def privileged(self, turn_index: int) -> dict[str, Any]:
-        return self.episode.turns[turn_index].privileged
 
 
 def score_step(reply: str, target: dict[str, Any]) -> TurnResult:

@@ -21,7 +21,7 @@ from mmturn.tasks.datasets import DatasetError, check_image, load_image, read_js
 from mmturn.tasks.env import DialogueEnv
 from mmturn.tasks.registry import register_env
 from mmturn.tasks.spaces import UnicodeText
-from mmturn.tasks.types import Episode, Part, Turn, TurnResult
+from mmturn.tasks.types import Episode, Hints, Part, Turn, TurnResult
 from mmturn.vision.geometry import point_in_box, xywh_to_xyxy
 
 CLICK_TYPES = ("click", "double_tap", "long_press")
@@ -86,10 +86,9 @@ def grounding_turn(image, instruction: str, bbox: list[float], kind: str, source
               "instruction": instruction, **source}
     ox, oy = from_pixels(cx, cy, coords, width, height)
     random_points = [from_pixels(float(rng.uniform(0, width)), float(rng.uniform(0, height)), coords, width, height) for _ in range(8)]
-    privileged = {"oracle_reply": json.dumps({"action_type": "click", "x": ox, "y": oy}),
-                  "candidates": [json.dumps({"action_type": "click", "x": x, "y": y}) for x, y in random_points],
-                  "random_template": "{}"}
-    return Turn((Part.of_image(image), Part.of_text(prompt(instruction, coords, width, height))), target, privileged)
+    hints = Hints(oracle_reply=json.dumps({"action_type": "click", "x": ox, "y": oy}),
+                  candidates=tuple(json.dumps({"action_type": "click", "x": x, "y": y}) for x, y in random_points), reply_template="{}")
+    return Turn((Part.of_image(image), Part.of_text(prompt(instruction, coords, width, height))), target, hints)
 
 
 def score_click(reply: str, target: dict[str, Any]) -> TurnResult:
@@ -103,9 +102,6 @@ def score_click(reply: str, target: dict[str, Any]) -> TurnResult:
 class _Grounding(DialogueEnv):
     def score(self, reply: str, target: dict[str, Any]) -> TurnResult:
         return score_click(reply, target)
-
-    def privileged(self, turn_index: int) -> dict[str, Any]:
-        return self.episode.turns[turn_index].privileged
 
 
 @register_env("GuiGrounding-v0")
@@ -188,7 +184,7 @@ class ScreenSpotEnv(_Grounding):
                         "type": kind if kind in ("text", "icon") else "text", "source": {"app": source.get("application") or source.get("data_source", ""), **source}})
         return out
 
-    def __len__(self) -> int:
+    def dataset_size(self) -> int:
         return len(self.samples)
 
     def make_episode(self, options: dict[str, Any]) -> Episode:

@@ -5,11 +5,10 @@ from collections import defaultdict
 from statistics import fmean
 from typing import Any
 
-from mmturn.tasks.task import TurnRecord
-from mmturn.vision.dialogue.metrics import per_turn_curve
+from mmturn.tasks.metrics import TurnLog, per_turn_curve
 
 
-def grounding_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
+def grounding_metrics(episodes: list[list[TurnLog]]) -> dict[str, Any]:
     """accuracy = correct clicks / turns (unparseable replies count as wrong); text_acc / icon_acc by the
     target's data type; acc_<app> by app."""
     groups: dict[str, list[float]] = defaultdict(list)
@@ -24,7 +23,7 @@ def grounding_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
     return {"metrics": metrics, "curves": {"accuracy": per_turn_curve(episodes, "accuracy")}}
 
 
-def task_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
+def task_metrics(episodes: list[list[TurnLog]]) -> dict[str, Any]:
     """AndroidWorld: success per episode (its last turn), ``success`` = mean over episodes and
     ``success_templates`` = mean over templates of their mean (AndroidWorld's Average); also
     success on feasible and infeasible goals, steps taken and the share of parseable actions."""
@@ -43,7 +42,7 @@ def task_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
     return {"metrics": metrics, "curves": {}}
 
 
-def step_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
+def step_metrics(episodes: list[list[TurnLog]]) -> dict[str, Any]:
     """Step-wise (AndroidControl / AITW): action-type accuracy, step accuracy by AITW's rule and by
     the strict rule, and the share of episodes whose every step matches (AITW's complete match)."""
     turns = [t for ep in episodes for t in ep]

@@ -16,7 +16,7 @@ from mmturn.embodied.nav.instructions import instruction, route_steps
 from mmturn.tasks.worker import isolated
 from mmturn.tasks.env import MultiTurnEnv
 from mmturn.tasks.registry import register_env
-from mmturn.tasks.types import Action, Part, TurnResult
+from mmturn.tasks.types import Action, Hints, Part, TurnResult
 
 ACTIONS = ("MOVE_FORWARD", "TURN_LEFT", "TURN_RIGHT", "STOP")
 _ASK_RE = re.compile(r"^\s*ASK\b[:\s]*(.*)", re.IGNORECASE | re.DOTALL)
@@ -105,13 +105,10 @@ class VlnMiniWorldEnv(MultiTurnEnv):
                            timeout=float(timeout), mode=mode, depth=self.depth, panorama=self.panorama)
         self.sim = isolated("mmturn.embodied.nav.house.HouseSim", timeout=timeout, width=int(width), height=int(height))
 
-    def spawn(self) -> "VlnMiniWorldEnv":
-        return type(self)(**self.config)
-
     def close(self) -> None:
         self.sim.close()
 
-    def _begin(self, options: dict[str, Any]) -> tuple[dict, dict[str, Any]]:
+    def _begin(self, options: dict[str, Any]) -> tuple[dict, Hints]:
         self.seed_used = int(self.np_random.integers(2**31))  # the house and episode the worker builds
         ep = self.sim.call("episode", self.seed_used)
         self.ep = ep
@@ -131,10 +128,9 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         self._last_image, self.blocked = ep["obs"], False
         return self._observe(ep["obs"], None)
 
-    def _observe(self, image: np.ndarray, note: str | None) -> tuple[dict, dict[str, Any]]:
+    def _observe(self, image: np.ndarray, note: str | None) -> tuple[dict, Hints]:
         text = f"Instruction: {self.instruction}\n" + (f"({note}) " if note else "") + HELP
-        privileged = {"oracle_reply": oracle_action(self.grid, self.pos, self.heading, self.blocked), "candidates": list(ACTIONS),
-                      "random_template": "{}"}
+        hints = Hints(oracle_reply=oracle_action(self.grid, self.pos, self.heading, self.blocked), candidates=tuple(ACTIONS), reply_template="{}")
         goal = (Part.of_text("Goal image:"), Part.of_image(self.goal_image), Part.of_text("Current view:")) if self.goal_image is not None else ()
         sensors = self.sim.call("views", self.depth, self.panorama) if self.depth or self.panorama else {}
         pano = ()
@@ -143,7 +139,7 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         obs = {"parts": (*goal, Part.of_image(image), *pano, Part.of_text(text))}
         if self.depth:
             obs["depth"] = sensors["depth"]
-        return obs, privileged
+        return obs, hints
 
     def parse_action(self, text: str) -> Action:
         return parse_nav_action(text, allow_questions=self.mode == "dialog")
@@ -164,7 +160,7 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         scores = m.vlnce_measures(path, self.distances, self.stopped, reference, self.steps, self.collisions, self.config["success_distance"])
         return {**scores, "reward": scores["success"], **({"questions": float(self.questions)} if self.mode == "dialog" else {})}
 
-    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
+    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, Hints]:
         note, image = None, None
         if action.kind == "invalid":
             note = "that was not an action; nothing happened"
@@ -194,8 +190,8 @@ class VlnMiniWorldEnv(MultiTurnEnv):
             top = {"free": ["".join("1" if v else "0" for v in row) for row in grid["free"]], "x0": grid["x0"], "z0": grid["z0"], "cell": grid["cell"]}
             result = TurnResult(self.episode_scores(), target, error=action.error,
                                 details={**details, "path": [p.tolist() for p in self.positions], "reference": self.ep["reference"], "map": top})
-            return result, self.empty_observation(), terminated, truncated, {}
+            return result, self.empty_observation(), terminated, truncated, Hints()
         result = TurnResult({"reward": 0.0}, target, error=action.error, details=details)
         image = self._last_image = self._last_image if image is None else image
-        obs, privileged = self._observe(image, note)
-        return result, obs, False, False, privileged
+        obs, hints = self._observe(image, note)
+        return result, obs, False, False, hints

@@ -15,7 +15,7 @@ from mmturn.embodied.nav.episodes import load_vlnce, scene_path
 from mmturn.tasks.worker import isolated
 from mmturn.tasks.env import MultiTurnEnv
 from mmturn.tasks.registry import register_env
-from mmturn.tasks.types import Action, Part, TurnResult
+from mmturn.tasks.types import Action, Hints, Part, TurnResult
 
 AVAILABLE = importlib.util.find_spec("habitat_sim") is not None
 
@@ -79,6 +79,9 @@ class HabitatSim:
                 "distance": self._geodesic(position)}
 
 
+RANDOM_HINTS = Hints(candidates=("MOVE_FORWARD", "TURN_LEFT", "TURN_RIGHT", "STOP"), reply_template="{}")  # no oracle here
+
+
 class VlnHabitatEnv(MultiTurnEnv):
     """VLN-CE in habitat-sim: the episode file's instruction, RGB views, VLN-CE's measures on the last turn."""
 
@@ -87,27 +90,22 @@ class VlnHabitatEnv(MultiTurnEnv):
     def __init__(self, path: str, scenes_dir: str, gt_path: str | None = None, width: int = 224, height: int = 224,
                  max_steps: int = 500, timeout: float = 300.0) -> None:
         super().__init__()
-        self.config = dict(path=path, scenes_dir=scenes_dir, gt_path=gt_path, width=width, height=height, max_steps=max_steps, timeout=timeout)
         self.max_steps = int(max_steps)
         self.sim = isolated("mmturn.embodied.nav.habitat.HabitatSim", timeout=timeout, path=path, scenes_dir=scenes_dir,
                                     gt_path=gt_path, width=int(width), height=int(height))
         self.size = len(load_vlnce(path, gt_path, scenes_dir))
 
-    def __len__(self) -> int:
+    def dataset_size(self) -> int:
         return self.size
-
-    def spawn(self) -> "VlnHabitatEnv":
-        return type(self)(**self.config)
 
     def close(self) -> None:
         self.sim.close()
 
-    def _begin(self, options: dict[str, Any]) -> tuple[dict, dict[str, Any]]:
-        index = options.get("index")
-        self.ep = self.sim.call("episode", int(self.np_random.integers(self.size)) if index is None else int(index) % self.size)
+    def _begin(self, options: dict[str, Any]) -> tuple[dict, Hints]:
+        self.ep = self.sim.call("episode", self.record_index(options, self.size))
         self.positions, self.distances = [self.ep["start"]], [self.ep["distance"]]
         self.steps, self.collisions, self.stopped, self.image = 0, 0, False, self.ep["obs"]
-        return self._observe(None), {"candidates": ["MOVE_FORWARD", "TURN_LEFT", "TURN_RIGHT", "STOP"], "random_template": "{}"}
+        return self._observe(None), RANDOM_HINTS
 
     def _observe(self, note: str | None) -> dict:
         text = f"Instruction: {self.ep['instruction']}\n" + (f"({note}) " if note else "") + HELP
@@ -116,7 +114,7 @@ class VlnHabitatEnv(MultiTurnEnv):
     def parse_action(self, text: str) -> Action:
         return parse_nav_action(text)
 
-    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
+    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, Hints]:
         note = "that was not an action; nothing happened" if action.kind == "invalid" else None
         if action.kind == "STOP":
             self.stopped = True
@@ -130,9 +128,8 @@ class VlnHabitatEnv(MultiTurnEnv):
         target = {"episode_id": self.ep["id"], "instruction": self.ep["instruction"]}
         if done:
             scores = m.vlnce_measures(self.positions, self.distances, self.stopped, self.ep["reference"], self.steps, self.collisions)
-            return TurnResult({**scores, "reward": scores["success"]}, target), self.empty_observation(), self.stopped, not self.stopped, {}
-        privileged = {"candidates": ["MOVE_FORWARD", "TURN_LEFT", "TURN_RIGHT", "STOP"], "random_template": "{}"}
-        return TurnResult({"reward": 0.0}, target, error=action.error), self._observe(note), False, False, privileged
+            return TurnResult({**scores, "reward": scores["success"]}, target), self.empty_observation(), self.stopped, not self.stopped, Hints()
+        return TurnResult({"reward": 0.0}, target, error=action.error), self._observe(note), False, False, RANDOM_HINTS
 
 
 if AVAILABLE:  # only where habitat-sim is installed (conda): registering it elsewhere would offer an env that cannot run

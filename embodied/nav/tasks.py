@@ -7,14 +7,16 @@ from typing import Any
 
 from mmturn.embodied.nav import env as _env  # noqa: F401  (registers the env)
 from mmturn.tasks.registry import TASKS, register_task
-from mmturn.tasks.task import Task, TurnRecord
+from mmturn.tasks.metrics import TurnLog
+from mmturn.tasks.task import Task
+from mmturn.embodied.nav.report import NavRenderer
 
 NAV_METRICS = ("success", "spl", "soft_spl", "oracle_success", "ndtw", "sdtw", "nav_error", "nav_error_unreachable",
                "path_length", "collisions", "steps")
 COUNTED = ("nav_error_unreachable",)  # summed (a count of episodes), not averaged
 
 
-def nav_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
+def nav_metrics(episodes: list[list[TurnLog]]) -> dict[str, Any]:
     """VLN-CE's aggregation: each measure's plain mean over episodes (from each episode's last turn);
     nav_error over the episodes that ended somewhere reachable, nav_error_unreachable counts the others."""
     finals = [ep[-1]["scores"] for ep in episodes if ep and "success" in ep[-1]["scores"]]
@@ -26,7 +28,7 @@ def nav_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
     return {"metrics": metrics, "curves": {}}
 
 
-VLN = register_task(Task(family="navigation",
+VLN = register_task(Task(family="navigation", in_default_run=True, renderer=NavRenderer(),
     name="vln-miniworld", env_id="mmturn/VlnMiniWorld-v0", version="1.0",
     description="R2R/VLN-CE-style instruction following in procedurally generated MiniWorld houses (3D, headless)",
     metrics=nav_metrics, metric_names=NAV_METRICS, default_limit=20, smoke_limit=2,
@@ -45,7 +47,7 @@ from mmturn.embodied.nav import habitat as _habitat  # noqa: E402
 
 if _habitat.AVAILABLE:
     register_task(replace(
-        VLN, name="vln-habitat", env_id="mmturn/VlnHabitat-v0", builtin=False, required_args=("path", "scenes_dir"),
+        VLN, name="vln-habitat", env_id="mmturn/VlnHabitat-v0", in_default_run=False, required_args=("path", "scenes_dir"),
         description="VLN-CE (R2R / RxR episode files) in habitat-sim: --task-args path=val_seen.json.gz,scenes_dir=DIR[,gt_path=...]",
         baselines=("random",),
     ))

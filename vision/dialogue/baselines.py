@@ -12,8 +12,9 @@ from mmturn.vision.dialogue.realize import plain_reply, realize
 class Forgetful(Model):
     concurrency = 1
     families = ("dialogue",)
+
     async def respond(self, request: Request) -> Reply:
-        answer = request.privileged.get("answer_text", "")
-        newest = request.privileged.get("newest_instruction")
+        answer = request.hints.answer_text
+        newest = request.hints.newest_instruction
         text = realize(answer, [tuple(newest)]) if newest else None
         return Reply(text=text or plain_reply(answer))

@@ -6,11 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from mmturn.tasks.types import Episode, Part, Turn
+from mmturn.tasks.types import Episode, Hints, Part, Turn
 from mmturn.vision.dialogue.answers import Answer
 from mmturn.vision.dialogue.instruction_pool import POOL, conflicts
 from mmturn.vision.dialogue.realize import realize
-from mmturn.vision.dialogue.scenes import COLOURS, GENERATORS, QA, SHAPES, WORDS, Scene
+from mmturn.vision.dialogue.scenes import GENERATORS, QA, WORDS, Scene
+from mmturn.vision.drawing import COLOURS, SHAPES
 from mmturn.vision.instructions import describe
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
@@ -150,8 +151,8 @@ def build_dialogue(
         target = {"answer": qa.answer.to_json(), "instructions": [[iid, kw] for iid, kw in active], "question": question}
         if qa.describe:
             target.update(describe=True, image=Part.of_image(scenes[about].image).digest)  # the described image, by content hash
-        hints = {"oracle_reply": oracle, "answer_text": qa.answer.text, "candidates": candidates(qa.answer, rng),
-                 "newest_instruction": list(active[-1]) if active else None}
+        hints = Hints(oracle_reply=oracle, answer_text=qa.answer.text, candidates=tuple(candidates(qa.answer, rng)),
+                      newest_instruction=tuple(active[-1]) if active else None)
         turns.append(Turn(tuple(parts), target, hints))
     meta = {"images": [{"kind": s.kind, "turn": when, "facts": s.facts} for s, when in zip(scenes, intro)]}
     return Episode(id="", turns=turns, meta=meta)

@@ -9,7 +9,7 @@ from mmturn.assets import ASSETS
 from mmturn.tasks.datasets import DatasetError, load_image
 from mmturn.tasks.env import DialogueEnv
 from mmturn.tasks.registry import SCORERS, register_env
-from mmturn.tasks.types import Episode, Part, Turn, TurnResult
+from mmturn.tasks.types import Episode, Hints, Part, Turn, TurnResult
 from mmturn.vision.dialogue.dialogue import build_dialogue, candidates, instruction_text, reminder_text
 from mmturn.vision.dialogue.loaders import LOADERS, DialogueSpec
 from mmturn.vision.dialogue.realize import plain_reply, realize
@@ -44,10 +44,6 @@ class _ImageDialogue(DialogueEnv):
                 result.scores.update(score.values)
                 result.details.update(score.details)
         return result
-
-    def privileged(self, turn_index: int) -> dict[str, Any]:
-        return self.episode.turns[turn_index].privileged
-
 
 @register_env("ImageDialogue-v0")
 class ImageDialogueEnv(_ImageDialogue):
@@ -96,7 +92,7 @@ class DialogueDatasetEnv(_ImageDialogue):
             raise DatasetError(self.path, None, None, "no dialogues in the dataset")
         return specs
 
-    def __len__(self) -> int:
+    def dataset_size(self) -> int:
         return len(self.specs)
 
     def make_episode(self, options: dict[str, Any]) -> Episode:
@@ -113,8 +109,8 @@ class DialogueDatasetEnv(_ImageDialogue):
             oracle = realize(answer_text, [tuple(i) for i in active]) or plain_reply(answer_text)
             target = {"answer": t.answer.to_json() if t.answer else None, "instructions": [list(i) for i in active],
                       "question": t.text, "reference": t.reference}
-            hints = {"oracle_reply": oracle, "answer_text": answer_text,
-                     "candidates": candidates(t.answer, self.np_random) if t.answer else [answer_text],
-                     "newest_instruction": list(active[-1]) if active else None}
+            hints = Hints(oracle_reply=oracle, answer_text=answer_text,
+                          candidates=tuple(candidates(t.answer, self.np_random)) if t.answer else (answer_text,),
+                          newest_instruction=tuple(active[-1]) if active else None)
             turns.append(Turn(tuple(parts), target, hints))
         return Episode(id=spec.id, turns=turns, meta={"source": spec.source})

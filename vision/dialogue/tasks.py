@@ -3,10 +3,11 @@ from dataclasses import replace
 
 from mmturn.tasks.registry import register_task
 from mmturn.tasks.task import Task
+from mmturn.vision.dialogue.report import DialogueRenderer
 from mmturn.vision.dialogue import env as _env  # noqa: F401  (registers the envs)
 from mmturn.vision.dialogue.metrics import DIALOGUE_METRICS, dialogue_metrics
 
-MMMT_IF = register_task(Task(family="dialogue",
+MMMT_IF = register_task(Task(family="dialogue", in_default_run=True, renderer=DialogueRenderer(),
     name="mmmt-if",
     env_id="mmturn/ImageDialogue-v0",
     version="1.1",  # 1.1: "which shapes changed between the images" comparisons
@@ -28,4 +29,4 @@ for name, fmt, what in (
     ("mmmt-if-csv", "mmmt-if-csv", "the MMMT-IF release CSV with image paths filled from your MMDU copy"),
 ):
     register_task(replace(MMMT_IF, name=name, env_id="mmturn/DialogueDataset-v0", description=what,
-                          env_kwargs={"format": fmt}, required_args=("path",), builtin=False))
+                          env_kwargs={"format": fmt}, required_args=("path",), in_default_run=False))

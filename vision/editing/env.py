@@ -14,9 +14,10 @@ from mmturn.assets import ASSETS
 from mmturn.tasks.datasets import DatasetError, check_image, load_image, read_jsonl, require
 from mmturn.tasks.env import MultiTurnEnv
 from mmturn.tasks.registry import SCORERS, register_env
-from mmturn.tasks.types import Action, Episode, Part, TurnResult
+from mmturn.tasks.types import Action, Episode, Hints, Part, TurnResult
 from mmturn.vision.claims import Claim
 from mmturn.vision.detectors import DetectionCache
+from mmturn.vision.editing.scene import EditScene
 from mmturn.vision.editing.ops import BACKGROUND, OPS, TEXT, edit_sequence, start_scene
 from mmturn.vision.editing.scoring import FAILED, fit, score_edit
 
@@ -52,14 +53,16 @@ class _EditEnv(MultiTurnEnv):
     def make_episode(self, options: dict[str, Any]) -> tuple[str, Part, list[EditStep]]:
         """(episode id, start image, the edit steps) of the episode ``options`` asks for."""
 
-    def _begin(self, options: dict[str, Any]) -> tuple[dict, dict[str, Any]]:
+    def _begin(self, options: dict[str, Any]) -> tuple[dict, Hints]:
         episode_id, self.start, self.steps = self.make_episode(options)
         self.episode = Episode(episode_id, [], {"ops": [s.op for s in self.steps]})
         self.current, self._reply_image = self.start, None
-        return {"parts": (self.start, Part.of_text(FIRST), Part.of_text(self.steps[0].instruction))}, self._privileged(0)
+        return {"parts": (self.start, Part.of_text(FIRST), Part.of_text(self.steps[0].instruction))}, self._hints(0)
 
-    def _privileged(self, index: int) -> dict[str, Any]:
-        return {"image_edit": True, "edit_state": self.steps[index].state, "instruction": self.steps[index].instruction}
+    def _hints(self, index: int) -> Hints:
+        """The oracle's edited image is the exact scene after this edit (procedural episodes only)."""
+        state = self.steps[index].state
+        return Hints(oracle_images=(Part.of_image(EditScene.from_dict(state).render()),) if state else (), edits_image=True)
 
     def parse_parts(self, parts: tuple[Part, ...]) -> Action:
         images = [p for p in parts if p.kind == "image"]
@@ -73,9 +76,9 @@ class _EditEnv(MultiTurnEnv):
         self._reply_image = None
         return Action(text, "no_image", error="the reply has no image")
 
-    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, dict[str, Any]]:
+    def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, Hints]:
         if self.turn_index >= len(self.steps):
-            return TurnResult({}, {}, error="episode already finished"), self.empty_observation(), True, False, {}
+            return TurnResult({}, {}, error="episode already finished"), self.empty_observation(), True, False, Hints()
         step = self.steps[self.turn_index]
         target = {"instruction": step.instruction, "op": step.op, "claims": [c.to_dict() for c in step.claims], "touched": list(step.touched)}
         if self._reply_image is None:
@@ -87,8 +90,8 @@ class _EditEnv(MultiTurnEnv):
             self.current = after
         nxt = self.turn_index + 1
         if nxt >= len(self.steps):
-            return result, self.empty_observation(), True, False, {}
-        return result, {"parts": (Part.of_text(NEXT), Part.of_text(self.steps[nxt].instruction))}, False, False, self._privileged(nxt)
+            return result, self.empty_observation(), True, False, Hints()
+        return result, {"parts": (Part.of_text(NEXT), Part.of_text(self.steps[nxt].instruction))}, False, False, self._hints(nxt)
 
     def reward(self, result: TurnResult) -> float:
         return float(result.scores.get("follow", result.scores.get("consistency", 0.0)))
@@ -162,10 +165,9 @@ class EditingDatasetEnv(_EditEnv):
         touched = tuple(dict.fromkeys(marks.get(c.kind, c.label) for c in parsed))
         return EditStep(instruction, tuple(parsed), touched)
 
-    def __len__(self) -> int:
+    def dataset_size(self) -> int:
         return len(self.records)
 
     def make_episode(self, options: dict[str, Any]) -> tuple[str, Part, list[EditStep]]:
-        index = options.get("index")
-        line, rid, image, steps = self.records[int(self.np_random.integers(len(self))) if index is None else int(index) % len(self)]
+        line, rid, image, steps = self.records[self.record_index(options, len(self.records))]
         return rid, Part.of_image(load_image(self.root, image, self.path, line, "image")), steps

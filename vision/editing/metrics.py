@@ -5,21 +5,19 @@ from __future__ import annotations
 from statistics import fmean
 from typing import Any
 
-from mmturn.tasks.task import TurnRecord
-from mmturn.vision.dialogue.metrics import per_turn_curve
+from mmturn.tasks.metrics import TurnLog, mean_of, per_turn_curve
 
 EDIT_SCORES = ("follow", "claims", "consistency", "preserved", "ssim_unchanged", "l1_unchanged", "clip_unchanged",
                "quality", "quality_sharpness", "quality_noise")
 EDIT_METRICS = EDIT_SCORES + ("all_followed",)
 
 
-def edit_metrics(episodes: list[list[TurnRecord]]) -> dict[str, Any]:
+def edit_metrics(episodes: list[list[TurnLog]]) -> dict[str, Any]:
     """Means over turns of each score; ``all_followed``: fraction of episodes whose every turn has follow = 1."""
     metrics: dict[str, float] = {}
     for key in EDIT_SCORES:
-        values = [t["scores"][key] for ep in episodes for t in ep if key in t["scores"]]
-        if values:
-            metrics[key] = fmean(values)
+        if (value := mean_of(episodes, key)) is not None:
+            metrics[key] = value
     followed = [all(t["scores"].get("follow", 0.0) == 1.0 for t in ep) for ep in episodes if any("follow" in t["scores"] for t in ep)]
     if followed:
         metrics["all_followed"] = fmean(map(float, followed))

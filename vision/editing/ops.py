@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 
 from mmturn.vision.claims import BACKGROUNDS, Claim
-from mmturn.vision.dialogue.scenes import COLOURS, SHAPES
+from mmturn.vision.drawing import COLOURS, SHAPES
 from mmturn.vision.editing.scene import EDIT_WORDS, QUADRANTS, EditScene, Shape, Words, slot_quadrant
 
 TEXT = "<text>"  # touched "label" of a text edit: OCR boxes are excluded from consistency

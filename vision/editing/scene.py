@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from mmturn.assets import FONTS
 from mmturn.vision.claims import BACKGROUNDS, REGIONS
-from mmturn.vision.dialogue.scenes import add_noise, draw_shape
+from mmturn.vision.drawing import add_noise, draw_shape
 
 GRID = 4
 TEXT_RGB = (25, 25, 80)  # far from every shape colour, so the shapes detector never sees letters

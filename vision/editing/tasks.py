@@ -3,10 +3,11 @@ from dataclasses import replace
 
 from mmturn.tasks.registry import register_task
 from mmturn.tasks.task import Task
+from mmturn.vision.editing.report import EditRenderer
 from mmturn.vision.editing import env as _env  # noqa: F401  (registers the envs)
 from mmturn.vision.editing.metrics import EDIT_METRICS, edit_metrics
 
-EDIT_MULTITURN = register_task(Task(family="editing",
+EDIT_MULTITURN = register_task(Task(family="editing", in_default_run=True, renderer=EditRenderer(),
     name="edit-multiturn",
     env_id="mmturn/ImageEditing-v0",
     version="1.0",
@@ -22,5 +23,5 @@ register_task(replace(
     description="your edit sequences as JSONL (image path, instructions, optional detector-checked claims)",
     baselines=("identity", "random"),
     required_args=("path",),
-    builtin=False,
+    in_default_run=False,
 ))

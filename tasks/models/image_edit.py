@@ -19,7 +19,7 @@ from mmturn.tasks.imaging import png_bytes
 from mmturn.tasks.model import Model, ModelError
 from mmturn.tasks.registry import register_model
 from mmturn.tasks.types import Part, Reply, Request, last_image
-from mmturn.vision.models.openai_chat import OpenAIChat
+from mmturn.tasks.models.openai_chat import OpenAIChat
 
 
 def edit_inputs(request: Request) -> tuple[Part, str]:

@@ -23,7 +23,7 @@ from mmturn.tasks.model import Model, ModelError
 from mmturn.tasks.registry import register_model
 from mmturn.tasks.secrets import register_secret
 from mmturn.tasks.types import Message, Reply, Request
-from mmturn.vision.models.images import data_uri
+from mmturn.tasks.models.images import data_uri
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]  # headers and body go out at once: no 40 ms Nagle / delayed-ACK stalls

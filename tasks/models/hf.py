@@ -11,7 +11,7 @@ from typing import Any
 from mmturn.tasks.model import Model
 from mmturn.tasks.registry import register_model
 from mmturn.tasks.types import Message, Reply, Request
-from mmturn.vision.models.images import pil_image
+from mmturn.tasks.models.images import pil_image
 
 
 def to_hf_conversation(messages: list[Message], max_side: int | None = None, system_prompt: str | None = None) -> list[dict[str, Any]]:

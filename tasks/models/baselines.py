@@ -1,5 +1,5 @@
-"""Scripted baselines that need no weights: ``oracle`` (replays the env's privileged reply, or draws
-the exact edited scene; must score perfectly), ``random`` (a uniformly drawn candidate answer,
+"""Scripted baselines that need no weights, reading only the env's typed ``Hints``: ``oracle`` (replays
+the hinted reply and images; must score perfectly), ``random`` (a uniformly drawn candidate answer,
 instructions ignored; in image editing a random change of the image) and ``identity`` (image
 editing: returns the image unchanged)."""
 from __future__ import annotations
@@ -10,16 +10,14 @@ import numpy as np
 from mmturn.tasks.model import Model
 from mmturn.tasks.registry import register_model
 from mmturn.tasks.types import Part, Reply, Request, last_image
-from mmturn.vision.editing.scene import EditScene
 
 
 @register_model("oracle")
 class Oracle(Model):
     concurrency = 1  # no latency to hide: one episode at a time keeps the working set small
+
     async def respond(self, request: Request) -> Reply:
-        if state := request.privileged.get("edit_state"):
-            return Reply(text="", images=(Part.of_image(EditScene.from_dict(state).render()),))
-        return Reply(text=request.privileged.get("oracle_reply", ""))
+        return Reply(text=request.hints.oracle_reply, images=request.hints.oracle_images)
 
 
 @register_model("identity")
@@ -61,9 +59,8 @@ class RandomBaseline(Model):
 
     async def respond(self, request: Request) -> Reply:
         rng = np.random.default_rng([self.seed, request.seed, request.sample_index, request.turn])
-        if request.privileged.get("image_edit") and (image := last_image(request.messages)) is not None:
+        if request.hints.edits_image and (image := last_image(request.messages)) is not None:
             return Reply(text="", images=(Part.of_image(random_change(image.image, rng)),))
-        options = request.privileged.get("candidates") or [""]
+        options = request.hints.candidates or ("",)
         choice = options[int(rng.integers(len(options)))]
-        text = request.privileged.get("random_template", "Looking at the image, the answer is {}.").format(choice)
-        return Reply(text=text)
+        return Reply(text=request.hints.reply_template.format(choice))

@@ -1,6 +1,6 @@
-"""Hostile replies and the invariants every env keeps under them; shared by the property tests and
-``benchmarks/fuzz.py``. A reply is drawn from a seeded generator so that a failure is replayable
-from its seed."""
+"""Hostile replies and the invariants every env keeps under them; used by ``check_plugin_env``, the
+property tests and ``benchmarks/fuzz.py``. A reply is drawn from a seeded generator so that a failure
+is replayable from its seed."""
 from __future__ import annotations
 
 import json
