@@ -1,4 +1,5 @@
 """Small data shipped with mmturn: fonts, icons, textures, sample datasets."""
+
 from pathlib import Path
 
 ASSETS = Path(__file__).resolve().parent

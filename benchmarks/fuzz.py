@@ -4,14 +4,13 @@ NaN / huge / negative coordinates, other families' actions, prompt injection; im
 image-returning envs), each stepped and checked against the invariants (no exception, rewards and
 scores finite and in range, observation in its space, a parse error logged on its turn, the turn
 loggable). Prints each env's failure count and the total (goal: 0). Envs run in parallel processes."""
+
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import sys
 import time
 import traceback
-from pathlib import Path
 
 
 def fuzz(env_id: str, n: int, seed: int) -> tuple[str, int, int, float, str]:
@@ -20,7 +19,6 @@ def fuzz(env_id: str, n: int, seed: int) -> tuple[str, int, int, float, str]:
     from mmturn.tasks.worker import WORKER_VAR
 
     os.environ[WORKER_VAR] = "1"  # a pool process is an isolated worker already: simulators run in it
-    import gymnasium as gym
     import numpy as np
 
     from mmturn.testing import check_step, hostile_action, make_env

@@ -2,6 +2,7 @@
 render of the very same screens (goal: at most 1.5), for gui-tasks (a step applies the action to
 the app state machines, rebuilds the screen, its accessibility tree and the oracle's next action,
 and renders) and gui-grounding (a turn builds a seeded app screen, picks a target, renders, scores)."""
+
 from __future__ import annotations
 
 import argparse
@@ -54,9 +55,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--episodes", type=int, default=43)
     args = parser.parse_args()
-    for task, env_id, module in (("gui-tasks", "mmturn/GuiTasks-v0", device_module), ("gui-grounding", "mmturn/GuiGrounding-v0", grounding)):
+    for task, env_id, module in (
+        ("gui-tasks", "mmturn/GuiTasks-v0", device_module),
+        ("gui-grounding", "mmturn/GuiGrounding-v0", grounding),
+    ):
         env_time, bare, steps = measure(env_id, module, args.episodes)
-        print(f"{task}, {steps} steps at 1080x2400: env {env_time * 1000:.1f} ms per step (reset included), bare PIL render {bare * 1000:.1f} ms per screen")
+        print(
+            f"{task}, {steps} steps at 1080x2400: env {env_time * 1000:.1f} ms per step (reset "
+            f"included), bare PIL render {bare * 1000:.1f} ms per screen"
+        )
         print(f"  ratio env / render: {env_time / bare:.3f}   (goal <= 1.5)")
 
 

@@ -7,6 +7,7 @@
 2. Against a local OpenAI-compatible server that answers after 200 ms: wall time of 256 requests
    through the ``openai`` adapter at ``max_connections=32``, divided by the ideal 1.6 s (goal: at most 1.15).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,7 +47,14 @@ def raw_loop(episodes: int) -> float:
 def runner_time(episodes: int) -> float:
     detect_language.cache_clear()
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = RunConfig(tasks=["mmmt-if"], model="oracle", limit=episodes, output_dir=Path(tmp) / "run", progress=False, executor="inline")
+        cfg = RunConfig(
+            tasks=["mmmt-if"],
+            model="oracle",
+            limit=episodes,
+            output_dir=Path(tmp) / "run",
+            progress=False,
+            executor="inline",
+        )
         started = time.perf_counter()
         asyncio.run(run(cfg, make_model("oracle", {})))
         return time.perf_counter() - started
@@ -55,7 +63,11 @@ def runner_time(episodes: int) -> float:
 def server_ratio(requests: int, connections: int, latency: float) -> tuple[float, float]:
     """The server runs in its own process, as a real one would, so it does not share our interpreter."""
     image = Part.of_image(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8))
-    server = subprocess.Popen([sys.executable, "-m", "mmturn.testing.fake_openai", "--latency", str(latency)], stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mmturn.testing.fake_openai", "--latency", str(latency)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         base_url = server.stdout.readline().strip()  # printed once its socket listens
         model = OpenAIChat(model="fake", base_url=base_url, cache=None, max_connections=connections)
@@ -91,8 +103,13 @@ def main() -> None:
     ratios = sorted(run / raw for raw, run in pairs)
     print(f"mmmt-if, {args.episodes} episodes x 20 turns, oracle model, {args.pairs} alternating pairs")
     print(f"  raw reset/step loop : median {statistics.median(r for r, _ in pairs):.3f} s")
-    print(f"  mmturn runner       : median {statistics.median(r for _, r in pairs):.3f} s (logs and PNG images written)")
-    print(f"  ratio runner / raw  : {statistics.median(ratios):.3f}   (median of pairs; range {ratios[0]:.3f}..{ratios[-1]:.3f}; goal <= 1.10)")
+    print(
+        f"  mmturn runner       : median {statistics.median(r for _, r in pairs):.3f} s (logs and PNG images written)"
+    )
+    print(
+        f"  ratio runner / raw  : {statistics.median(ratios):.3f}   (median of pairs; range "
+        f"{ratios[0]:.3f}..{ratios[-1]:.3f}; goal <= 1.10)"
+    )
     elapsed, ideal = server_ratio(args.requests, 32, 0.2)
     print(f"{args.requests} requests, max_connections=32, server latency 200 ms")
     print(f"  wall {elapsed:.3f} s, ideal {ideal:.3f} s")

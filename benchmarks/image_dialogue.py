@@ -6,6 +6,7 @@
    however many turns of history refer to it), and the log's size per turn (images are files
    named by content hash, never inlined: the samples hold only their names).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,9 +54,12 @@ def long_dialogue_memory(turns: int) -> dict:
         records = [json.loads(x) for x in samples.read_text().splitlines()]
         logged = [p["image"] for r in records if r["type"] == "turn" for p in r["observation"] if "image" in p]
         return {
-            "turns": sum(r["type"] == "turn" for r in records), "distinct_images": len(images),
-            "image_mb": sum(images.values()) / 2**20, "peak_mb": peak / 2**20,
-            "image_refs_logged": len(logged), "image_files": len(list((out / "images").iterdir())),
+            "turns": sum(r["type"] == "turn" for r in records),
+            "distinct_images": len(images),
+            "image_mb": sum(images.values()) / 2**20,
+            "peak_mb": peak / 2**20,
+            "image_refs_logged": len(logged),
+            "image_files": len(list((out / "images").iterdir())),
             "log_bytes_per_turn": samples.stat().st_size / max(1, sum(r["type"] == "turn" for r in records)),
         }
 
@@ -69,10 +73,19 @@ def main() -> None:
     tps, n = turns_per_second(args.episodes)
     print(f"env alone: {tps:.1f} turns/s over {n} turns ({args.episodes} mmmt-if episodes, oracle replies scored)")
     m = long_dialogue_memory(args.turns)
-    print(f"{m['turns']}-turn dialogue, one new image per turn ({m['distinct_images']} distinct images, {m['image_mb']:.1f} MB of pixels):")
+    print(
+        f"{m['turns']}-turn dialogue, one new image per turn ({m['distinct_images']} distinct images, "
+        f"{m['image_mb']:.1f} MB of pixels):"
+    )
     print(f"  peak traced memory      : {m['peak_mb']:.1f} MB")
-    print(f"  ratio peak / image bytes: {m['peak_mb'] / m['image_mb']:.2f}   (history kept by reference: no per-turn copies)")
-    print(f"  images logged {m['image_refs_logged']} times, {m['image_files']} image files; samples log {m['log_bytes_per_turn']:.0f} bytes per turn")
+    print(
+        f"  ratio peak / image bytes: {m['peak_mb'] / m['image_mb']:.2f}   (history kept by "
+        f"reference: no per-turn copies)"
+    )
+    print(
+        f"  images logged {m['image_refs_logged']} times, {m['image_files']} image files; samples log "
+        f"{m['log_bytes_per_turn']:.0f} bytes per turn"
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 in its worker process, frames sent back, geodesic distances, the oracle's next action, metrics)
 divided by raw MiniWorld steps per second in-process at the same resolution (goal: at least 0.8).
 Both walk the same way: the oracle's actions, replayed on the raw simulator."""
+
 from __future__ import annotations
 
 import argparse

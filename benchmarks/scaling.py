@@ -7,6 +7,7 @@ not count: the rate is the number of episodes finished after the first 2W (the e
 keeps in flight on W workers) divided by the time from the 2W-th episode's end to the last one's,
 from the ``finished_at`` stamps of the episode records. Configurations alternate over ``--rounds``
 and each prints its median; every run's metrics must equal the first run's (same seed, same episodes)."""
+
 from __future__ import annotations
 
 import argparse
@@ -26,12 +27,23 @@ TASK = "vln-miniworld"
 
 def steady_rate(executor: str, workers: int, episodes: int, size: int, reference: dict | None) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = RunConfig(tasks=[TASK], model="oracle", task_args={"width": size, "height": size}, limit=episodes,
-                        output_dir=Path(tmp), progress=False, executor=executor, workers=workers)
+        cfg = RunConfig(
+            tasks=[TASK],
+            model="oracle",
+            task_args={"width": size, "height": size},
+            limit=episodes,
+            output_dir=Path(tmp),
+            progress=False,
+            executor=executor,
+            workers=workers,
+        )
         results = asyncio.run(run(cfg, make_model("oracle", {})))
         ends = sorted(r["finished_at"] for r in RunDir(Path(tmp)).read(TASK) if r.get("status") == "done")
     if reference is not None and results["results"] != reference["results"]:
-        raise SystemExit(f"{executor} x{workers}: metrics differ from the first run:\n{json.dumps(results['results'])}\n{json.dumps(reference['results'])}")
+        raise SystemExit(
+            f"{executor} x{workers}: metrics differ from the first "
+            f"run:\n{json.dumps(results['results'])}\n{json.dumps(reference['results'])}"
+        )
     warm = 2 * workers
     return (len(ends) - warm) / (ends[-1] - ends[warm - 1]), results
 
@@ -47,7 +59,13 @@ def main() -> None:
     if not args.no_ray:
         import ray
 
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="mmturn", _system_config=RAY_SYSTEM_CONFIG)
+        ray.init(
+            num_cpus=2,
+            include_dashboard=False,
+            log_to_driver=False,
+            namespace="mmturn",
+            _system_config=RAY_SYSTEM_CONFIG,
+        )
     rates: dict[tuple[str, int], list[float]] = {c: [] for c in configs}
     reference = None
     try:
@@ -60,10 +78,14 @@ def main() -> None:
         if not args.no_ray:
             ray.shutdown()
     med = {c: statistics.median(r) for c, r in rates.items()}
-    print(f"{TASK} at {args.size}x{args.size}, oracle, {args.episodes} episodes a run, median of {args.rounds} alternating rounds "
-          "(metrics identical in every run)")
+    print(
+        f"{TASK} at {args.size}x{args.size}, oracle, {args.episodes} episodes a run, median of "
+        f"{args.rounds} alternating rounds "
+        "(metrics identical in every run)"
+    )
     for (executor, workers), value in med.items():
-        print(f"  {executor}, {workers} worker(s): {value:.2f} episodes/s  (rounds: {', '.join(f'{r:.2f}' for r in rates[(executor, workers)])})")
+        rounds = ", ".join(f"{r:.2f}" for r in rates[(executor, workers)])
+        print(f"  {executor}, {workers} worker(s): {value:.2f} episodes/s  (rounds: {rounds})")
     print(f"  ratio local 2 workers / 1 worker: {med[('local', 2)] / med[('local', 1)]:.3f}   (goal >= 1.7)")
     if ("ray", 2) in med:
         print(f"  ratio ray 2 CPUs / local 2 workers: {med[('ray', 2)] / med[('local', 2)]:.3f}   (goal >= 0.9)")

@@ -2,6 +2,7 @@
 (preprocessing, batching, content hashing and the feature cache included; every image new) divided by
 a raw open_clip batched loop over the same images on the same model (goal: at least 0.9). The model is
 an architecture open_clip ships, randomly initialised (no download): the compute is the real one."""
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
-    scorer = SCORERS.get("clip")(model=args.model, pretrained=args.pretrained, batch_size=args.batch, device=args.device)
+    scorer = SCORERS.get("clip")(
+        model=args.model, pretrained=args.pretrained, batch_size=args.batch, device=args.device
+    )
     model, preprocess = scorer.embedder.model, scorer.embedder.preprocess  # the same weights for both
     rng = np.random.default_rng(0)
 
@@ -35,7 +38,7 @@ def main() -> None:
     def raw(arrays: list[np.ndarray]) -> float:
         started = time.perf_counter()
         for k in range(0, len(arrays), args.batch):
-            batch = torch.stack([preprocess(Image.fromarray(a)) for a in arrays[k:k + args.batch]]).to(args.device)
+            batch = torch.stack([preprocess(Image.fromarray(a)) for a in arrays[k : k + args.batch]]).to(args.device)
             with torch.inference_mode():
                 f = model.encode_image(batch)
             (f / f.norm(dim=-1, keepdim=True)).float().cpu().numpy()

@@ -2,6 +2,7 @@
 histories, logs), with the resident memory of the runner and of its worker processes sampled when
 the 100th and the 1,000th episode are logged (the run goes on for 20 more, so that the samples are
 taken mid-run, not while results are computed). Prints both and the growth (goal: under 10%)."""
+
 from __future__ import annotations
 
 import argparse
@@ -65,7 +66,14 @@ def main() -> None:
         out = Path(tmp) / "run"
         watch = EpisodeWatch(out / "samples" / f"{args.task}.jsonl", marks)
         watch.start()
-        cfg = RunConfig(tasks=[args.task], model="oracle", limit=args.episodes + 20, output_dir=out, progress=False, executor=args.executor)
+        cfg = RunConfig(
+            tasks=[args.task],
+            model="oracle",
+            limit=args.episodes + 20,
+            output_dir=out,
+            progress=False,
+            executor=args.executor,
+        )
         results = asyncio.run(run(cfg, make_model("oracle", {})))
         watch.done.set()
         watch.join()
@@ -75,7 +83,10 @@ def main() -> None:
         mine, total = watch.at.get(mark, (float("nan"), float("nan")))
         print(f"  at episode {mark:>5}: runner {mine:7.1f} MB, runner and workers {total:7.1f} MB")
     (m0, t0), (m1, t1) = watch.at[marks[0]], watch.at[marks[1]]
-    print(f"  ratio growth runner: {m1 / m0:.3f}   ratio growth runner and workers: {t1 / t0:.3f}   (goal: growth under 10%, ratio < 1.10)")
+    print(
+        f"  ratio growth runner: {m1 / m0:.3f}   ratio growth runner and workers: {t1 / t0:.3f}   "
+        f"(goal: growth under 10%, ratio < 1.10)"
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 (``prompt="a, b"`` keeps its comma), then typed by the parameters of the constructor that takes them
 (``model=0123`` stays the string "0123" where ``model`` is a ``str``). A name the constructor does not
 take is a one-line error listing the names it does take."""
+
 from __future__ import annotations
 
 import inspect
@@ -86,9 +87,16 @@ def _convert(value: str, kinds: tuple[Any, ...]) -> Any:
 def typed_args(target: Callable, args: dict[str, Any], what: str) -> dict[str, Any]:
     """``args`` checked against ``target``'s parameters (a class: its ``__init__``) and text values typed
     by their annotations. ``what`` names the target in errors, e.g. "model 'openai'"."""
-    init = target.__init__ if isinstance(target, type) else target
-    params = {} if init is object.__init__ else {
-        n: p for n, p in inspect.signature(init).parameters.items() if n != "self" and p.kind not in (p.VAR_POSITIONAL,)}
+    init = getattr(target, "__init__") if isinstance(target, type) else target  # noqa: B009 (a class's own constructor)
+    params = (
+        {}
+        if init is object.__init__
+        else {
+            n: p
+            for n, p in inspect.signature(init).parameters.items()
+            if n != "self" and p.kind not in (p.VAR_POSITIONAL,)
+        }
+    )
     accepts_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
     named = {n: p for n, p in params.items() if p.kind is not p.VAR_KEYWORD}
     unknown = [k for k in args if k not in named and not accepts_any]

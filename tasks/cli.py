@@ -1,4 +1,5 @@
 """The ``mmturn`` command: list, run, report, score."""
+
 from __future__ import annotations
 
 import argparse
@@ -60,10 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--plugins", help="comma-separated modules that register your own envs, tasks, scorers or models")
     sub = p.add_subparsers(dest="command")
     sub.add_parser("list", help="tasks, envs, models and scorers")
-    r = sub.add_parser("run", help="evaluate a model; with no arguments, every built-in task with its offline baselines")
+    r = sub.add_parser(
+        "run", help="evaluate a model; with no arguments, every built-in task with its offline baselines"
+    )
     r.add_argument("--tasks", help="comma-separated task names (default: every built-in task)")
     r.add_argument("--model", help="model name (default: each task's scripted baselines)")
-    r.add_argument("--model-args", default="", help='k=v,k2=v2 passed to the model (quote values with commas: k="a, b")')
+    r.add_argument(
+        "--model-args", default="", help='k=v,k2=v2 passed to the model (quote values with commas: k="a, b")'
+    )
     r.add_argument("--task-args", default="", help="k=v,... passed to the task's env (e.g. path=data.jsonl)")
     r.add_argument("--limit", type=_at_least(1), help="episodes per task")
     r.add_argument("--repeats", type=_at_least(1), default=1, help="replies sampled per episode (for PIF-N-K)")
@@ -71,15 +76,42 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--max-connections", type=_at_least(1), help="concurrent model requests (API models)")
     r.add_argument("--output-dir", type=Path, help="run folder (default: mmturn-out/run-<date>-<time>)")
     r.add_argument("--resume", action="store_true", help="complete an interrupted run in --output-dir")
-    r.add_argument("--max-errors", type=_at_least(0, float), default=0.1, help="errored episodes that abort the run: a fraction (<1) or a count")
+    r.add_argument(
+        "--max-errors",
+        type=_at_least(0, float),
+        default=0.1,
+        help="errored episodes that abort the run: a fraction (<1) or a count",
+    )
     r.add_argument("--history", type=_at_least(0), help="keep only the last N user turns in the prompt")
-    r.add_argument("--turn-timeout", type=_at_least(0.001, float), default=600.0, help="seconds a model may take for one reply (then the episode errors)")
-    r.add_argument("--env-timeout", type=_at_least(0.001, float), default=300.0, help="seconds an env call may take before its worker counts as hung")
-    r.add_argument("--executor", choices=("inline", "local", "ray"), default="local",
-                   help="where envs run: worker processes (local, default), this process (inline) or a Ray cluster (ray)")
-    r.add_argument("--workers", type=_at_least(1), help="env worker processes or Ray actors (default: every core, or every CPU of the Ray cluster)")
+    r.add_argument(
+        "--turn-timeout",
+        type=_at_least(0.001, float),
+        default=600.0,
+        help="seconds a model may take for one reply (then the episode errors)",
+    )
+    r.add_argument(
+        "--env-timeout",
+        type=_at_least(0.001, float),
+        default=300.0,
+        help="seconds an env call may take before its worker counts as hung",
+    )
+    r.add_argument(
+        "--executor",
+        choices=("inline", "local", "ray"),
+        default="local",
+        help="where envs run: worker processes (local, default), this process (inline) or a Ray cluster (ray)",
+    )
+    r.add_argument(
+        "--workers",
+        type=_at_least(1),
+        help="env worker processes or Ray actors (default: every core, or every CPU of the Ray cluster)",
+    )
     r.add_argument("--ray-address", help="Ray cluster to join: auto, or ray://host:10001 (default: start a local Ray)")
-    r.add_argument("--model-replicas", type=_at_least(1), help="with --executor ray: run the model as N Ray actors (HF weights once per replica)")
+    r.add_argument(
+        "--model-replicas",
+        type=_at_least(1),
+        help="with --executor ray: run the model as N Ray actors (HF weights once per replica)",
+    )
     r.add_argument("--gpus-per-replica", type=float, default=0.0, help="GPUs Ray reserves for each model replica")
     r.add_argument("--no-report", action="store_true")
     r.add_argument("--no-progress", action="store_true")
@@ -100,16 +132,38 @@ def _list() -> None:
     print("scorers: " + (", ".join(SCORERS.names()) or "(none)"))
 
 
-def _run_one(args: argparse.Namespace, tasks: list[str], model: str, model_args: dict[str, Any], task_args: dict[str, Any],
-             out: Path) -> dict:
-    if args.max_connections is not None and "max_connections" in inspect.signature(MODELS.get(model).__init__).parameters:
+def _run_one(
+    args: argparse.Namespace,
+    tasks: list[str],
+    model: str,
+    model_args: dict[str, Any],
+    task_args: dict[str, Any],
+    out: Path,
+) -> dict:
+    if (
+        args.max_connections is not None
+        and "max_connections" in inspect.signature(MODELS.get(model).__init__).parameters
+    ):
         model_args = {**model_args, "max_connections": args.max_connections}
     cfg = RunConfig(
-        tasks=tasks, model=model, model_args=model_args, task_args=task_args, limit=args.limit, smoke=args.model is None,
-        repeats=args.repeats, seed=args.seed, output_dir=out, resume=args.resume,
-        max_errors=args.max_errors, history=args.history, progress=not args.no_progress,
-        executor=args.executor, workers=args.workers, ray_address=args.ray_address,
-        turn_timeout_s=args.turn_timeout, env_timeout_s=args.env_timeout,
+        tasks=tasks,
+        model=model,
+        model_args=model_args,
+        task_args=task_args,
+        limit=args.limit,
+        smoke=args.model is None,
+        repeats=args.repeats,
+        seed=args.seed,
+        output_dir=out,
+        resume=args.resume,
+        max_errors=args.max_errors,
+        history=args.history,
+        progress=not args.no_progress,
+        executor=args.executor,
+        workers=args.workers,
+        ray_address=args.ray_address,
+        turn_timeout_s=args.turn_timeout,
+        env_timeout_s=args.env_timeout,
     )
     if args.model_replicas:
         if args.executor != "ray":
@@ -125,8 +179,10 @@ def summary(results: dict, task: str) -> str:
     """How complete a task's numbers are: "19/20 episodes, 1 error, 0 of 380 replies from cache"."""
     c = results.get("counts", {}).get(task, {})
     errors = c.get("errors", 0)
-    return (f"{c.get('episodes', 0)}/{c.get('asked', c.get('episodes', 0))} episodes, {errors} error{'s' * (errors != 1)}, "
-            f"{c.get('cached', 0)} of {c.get('turns', 0)} replies from cache")
+    return (
+        f"{c.get('episodes', 0)}/{c.get('asked', c.get('episodes', 0))} episodes, {errors} error{'s' * (errors != 1)}, "
+        f"{c.get('cached', 0)} of {c.get('turns', 0)} replies from cache"
+    )
 
 
 def _print_results(label: str, results: dict) -> None:
@@ -161,7 +217,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if args.resume:
             raise ValueError("argument --resume: needs the --output-dir of the run to complete")
         args.output_dir = DEFAULT_OUT / time.strftime("run-%Y%m%d-%H%M%S")
-    tasks = [n for n in args.tasks.split(",") if n] if args.tasks else [n for n in TASKS.names() if TASKS.get(n).in_default_run]
+    tasks = (
+        [n for n in args.tasks.split(",") if n]
+        if args.tasks
+        else [n for n in TASKS.names() if TASKS.get(n).in_default_run]
+    )
     if args.model:
         model_args, task_args = _check_run(args, tasks, [args.model])
         results = _run_one(args, tasks, args.model, model_args, task_args, args.output_dir)
@@ -178,7 +238,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         with locked(args.output_dir):
             for baseline in baselines:
                 mine = [t for t in tasks if baseline in TASKS.get(t).baselines]
-                _print_results(baseline, _run_one(args, mine, baseline, model_args, task_args, args.output_dir / baseline))
+                _print_results(
+                    baseline, _run_one(args, mine, baseline, model_args, task_args, args.output_dir / baseline)
+                )
     if not args.no_report:
         from mmturn.tasks.report import write_report
 

@@ -1,5 +1,6 @@
 """Safe reading of users' datasets: every problem is a DatasetError naming file, line and field;
 images are read only from inside the dataset root (no URLs, no escaping paths or symlinks)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -32,7 +33,9 @@ def loads_strict(text: str, file: Path, line: int | None = None) -> Any:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
-        raise DatasetError(file, line if line is not None else e.lineno, None, f"not valid JSON ({e.msg} at column {e.colno})") from None
+        raise DatasetError(
+            file, line if line is not None else e.lineno, None, f"not valid JSON ({e.msg} at column {e.colno})"
+        ) from None
     except ValueError as e:  # e.g. "Exceeds the limit (4300 digits) for integer string conversion"
         raise DatasetError(file, line, None, f"not valid JSON ({e})") from None
     if (where := _non_finite(value, "")) is not None:
@@ -57,8 +60,10 @@ def _decode(raw: bytes, path: Path, line: int | None = None) -> str:
     try:
         return raw.decode("utf-8-sig" if line in (None, 1) else "utf-8")
     except UnicodeDecodeError as e:
-        where = line if line is not None else raw[:e.start].count(b"\n") + 1
-        raise DatasetError(path, where, None, f"not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start})") from None
+        where = line if line is not None else raw[: e.start].count(b"\n") + 1
+        raise DatasetError(
+            path, where, None, f"not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start})"
+        ) from None
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -89,7 +94,9 @@ def read_json(path: Path) -> Any:
     return loads_strict(read_text(path), path)
 
 
-def require(record: dict[str, Any], key: str, kind: type | tuple[type, ...], file: Path, line: int | None, where: str = "") -> Any:
+def require(
+    record: dict[str, Any], key: str, kind: type | tuple[type, ...], file: Path, line: int | None, where: str = ""
+) -> Any:
     """``record[key]`` if it is of ``kind``; ``where`` prefixes the field in errors (e.g. "[3]." for item 3)."""
     if key not in record:
         raise DatasetError(file, line, where + key, "missing")
@@ -101,7 +108,9 @@ def require(record: dict[str, Any], key: str, kind: type | tuple[type, ...], fil
     return value
 
 
-def number(record: dict[str, Any], key: str, file: Path, line: int | None, where: str = "", default: float | None = None) -> float:
+def number(
+    record: dict[str, Any], key: str, file: Path, line: int | None, where: str = "", default: float | None = None
+) -> float:
     """A finite JSON number (not a boolean, not a numeric string) at ``record[key]``, or ``default`` when absent."""
     if key not in record and default is not None:
         return default

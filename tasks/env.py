@@ -10,9 +10,11 @@ What a subclass writes (abstract methods are enforced: a class that leaves one o
 ``_begin`` and ``_advance`` (or, for ``DialogueEnv``, ``make_episode`` and ``score``). What it may add:
 ``example_kwargs`` (arguments that make it playable from shipped data), ``dataset_size`` (a dataset
 env's record count), ``find_image`` (an image of the episode by content hash, for rescoring) and
-``episode_id``; ``reward_score`` names the score that is the gymnasium reward. ``spawn()`` builds another env from the constructor's own arguments: nothing mutable is
-shared between the envs of concurrent episodes.
+``episode_id``; ``reward_score`` names the score that is the gymnasium reward. ``spawn()`` builds
+another env from the constructor's own arguments: nothing mutable is shared between the envs of
+concurrent episodes.
 """
+
 from __future__ import annotations
 
 import copy
@@ -46,9 +48,10 @@ class MultiTurnEnv(gym.Env[dict, str], metaclass=ABCMeta):
     """Base of every mmturn env. Subclasses implement ``_begin`` and ``_advance``; this class keeps the
     gymnasium contract (spaces, seeding, fresh info objects, garbage actions never raising)."""
 
-    metadata: ClassVar[dict] = {"render_modes": []}
+    metadata = {"render_modes": []}  # noqa: RUF012 (gymnasium's own class attribute)
     extra_spaces: ClassVar[dict[str, spaces.Space]] = {}
     unbounded_scores: ClassVar[frozenset[str]] = frozenset()  # scores that are not in [0, 1] (counts, metres)
+    _init_args: tuple[tuple, dict[str, Any]]  # the constructor's arguments, set in __new__
     image_actions: ClassVar[bool] = False  # replies carry images (editing): the action is an Interleaved turn
     reward_score: ClassVar[str] = "reward"  # the turn's score that is its gymnasium reward (0 when absent)
 
@@ -138,7 +141,12 @@ class MultiTurnEnv(gym.Env[dict, str], metaclass=ABCMeta):
     def _info(self, hints: Hints, result: TurnResult | None = None) -> dict[str, Any]:
         info: dict[str, Any] = {"turn": self.turn_index, "hints": hints}  # Hints are frozen: shared safely
         if result is not None:
-            info.update(scores=dict(result.scores), target=copy.deepcopy(result.target), error=result.error, details=copy.deepcopy(result.details))
+            info.update(
+                scores=dict(result.scores),
+                target=copy.deepcopy(result.target),
+                error=result.error,
+                details=copy.deepcopy(result.details),
+            )
         return info
 
 

@@ -4,6 +4,7 @@ worker process per host, ``--workers N``) or ``ray`` (one Ray actor per host, on
 The model always stays with the runner, so an API model has one connection budget for the whole
 run and a local HF model is loaded once and batches the requests of every worker's episodes.
 A host that dies or hangs raises ``WorkerLost``: the runner replays its episodes on a fresh one."""
+
 from __future__ import annotations
 
 import asyncio
@@ -107,7 +108,9 @@ class ProcessHost(Host):
     """An EnvHost in a spawned worker process (non-daemonic, so that an env may start processes of its own)."""
 
     def __init__(self, task: str, task_args: dict[str, Any], timeout: float) -> None:
-        self.worker = WorkerProcess("mmturn.tasks.executors.EnvHost", timeout=timeout, daemon=False, start=True, task=task, task_args=task_args)
+        self.worker = WorkerProcess(
+            "mmturn.tasks.executors.EnvHost", timeout=timeout, daemon=False, start=True, task=task, task_args=task_args
+        )
 
     async def call(self, method: str, *args: Any) -> Any:
         try:
@@ -136,7 +139,9 @@ class RayHost(Host):
             return await asyncio.wait_for(ref, self.timeout)
         except asyncio.TimeoutError:
             self.ray.kill(self.actor, no_restart=False)
-            raise WorkerLost(f"env actor {self.name}: {method} took longer than {self.timeout} s; the actor was restarted") from None
+            raise WorkerLost(
+                f"env actor {self.name}: {method} took longer than {self.timeout} s; the actor was restarted"
+            ) from None
         except self.ray.exceptions.RayActorError as e:
             raise WorkerLost(f"env actor {self.name} died during {method}: {type(e).__name__}") from None
         except self.ray.exceptions.RayTaskError as e:  # the env's own exception, as in-process
@@ -158,7 +163,13 @@ def ensure_ray(address: str | None) -> None:
         raise ValueError("--executor ray needs Ray: pip install 'mmturn[dist]'") from None
     if not ray.is_initialized():
         local = {"num_cpus": default_workers(), "include_dashboard": False, "_system_config": RAY_SYSTEM_CONFIG}
-        ray.init(address=address, namespace="mmturn", log_to_driver=False, ignore_reinit_error=True, **({} if address else local))
+        ray.init(
+            address=address,
+            namespace="mmturn",
+            log_to_driver=False,
+            ignore_reinit_error=True,
+            **({} if address else local),
+        )
 
 
 def make_hosts(executor: str, task: str, task_args: dict[str, Any], workers: int, timeout: float) -> list[Host]:

@@ -2,6 +2,7 @@
 and for images sent to API models. Deflate level 1 with the "up" row filter: twice as fast as
 libpng's adaptive filtering at the same size on rendered images (3.2 vs 7.1 ms per image here). One C
 call, which releases the GIL, so it runs well on the logger's background thread."""
+
 from __future__ import annotations
 
 import cv2

@@ -3,9 +3,11 @@
 Layout: ``samples/<task>.jsonl`` (one flushed JSON line per turn, and one per finished episode),
 ``images/<hash>.png`` (each image once), ``results.json`` and ``report.html`` (written atomically).
 """
+
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import logging
 import math
@@ -129,7 +131,9 @@ class RunDir:
             f.write(png if png is not None else png_bytes(part.image))
         os.replace(tmp, path)
 
-    def observation(self, parts: Iterable[Part], png: dict[str, bytes] | None = None) -> tuple[list[dict[str, str]], list[Future]]:
+    def observation(
+        self, parts: Iterable[Part], png: dict[str, bytes] | None = None
+    ) -> tuple[list[dict[str, str]], list[Future]]:
         """A turn's parts as log entries (text inline, images by content hash, each stored once as a
         PNG written on a background thread; ``png``: images already encoded, e.g. by an env worker)
         and the pending image writes."""
@@ -142,13 +146,19 @@ class RunDir:
             entries.append({"image": p.digest})
             if p.digest not in self._images:
                 path = self.image_path(p.digest)
-                future = self._writer.submit(self._write_image, p, path, png.get(p.digest)) if not path.exists() else None
+                future = (
+                    self._writer.submit(self._write_image, p, path, png.get(p.digest)) if not path.exists() else None
+                )
                 self._images[p.digest] = future
                 if future is not None:  # once written, only the digest is remembered (a long run stays small)
-                    future.add_done_callback(lambda f, d=p.digest: self._images.__setitem__(d, None) if not f.exception() else None)
+                    future.add_done_callback(functools.partial(self._written, p.digest))
             if (future := self._images[p.digest]) is not None and not future.done():
                 pending.append(future)
         return entries, pending
+
+    def _written(self, digest: str, future: Future) -> None:
+        if not future.exception():
+            self._images[digest] = None
 
     def append(self, task: str, record: TurnRecord | EpisodeRecord) -> None:
         handle = self._handles.get(task)
@@ -185,8 +195,15 @@ class RunDir:
                 record = json.loads(line)
             except ValueError:
                 if number < len(lines) - 1 or raw.endswith(b"\n"):
-                    raise ValueError(f"{path}, line {number}: corrupt sample record (not the last line; not repaired)") from None
-                log.warning("%s: line %d is a torn write; %s", path, number, "cut off, its episode runs again" if repair else "ignored")
+                    raise ValueError(
+                        f"{path}, line {number}: corrupt sample record (not the last line; not repaired)"
+                    ) from None
+                log.warning(
+                    "%s: line %d is a torn write; %s",
+                    path,
+                    number,
+                    "cut off, its episode runs again" if repair else "ignored",
+                )
                 if repair:
                     with path.open("r+b") as f:
                         f.truncate(good_end)
@@ -223,8 +240,12 @@ def record_problem(record: Any) -> str | None:
 
 def finished_episodes(records: list[dict[str, Any]]) -> dict[tuple[int, int], list[dict[str, Any]]]:
     """Turn records of each finished (index, repeat) episode, from the attempt that finished it."""
-    done = {(r["index"], r["repeat"]): r["attempt"] for r in records if r.get("type") == "episode" and r.get("status") == "done"}
-    turns: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
+    done = {
+        (r["index"], r["repeat"]): r["attempt"]
+        for r in records
+        if r.get("type") == "episode" and r.get("status") == "done"
+    }
+    turns: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
     for r in records:
         key = (r.get("index"), r.get("repeat"))
         if r.get("type") == "turn" and done.get(key) == r.get("attempt"):
@@ -234,7 +255,7 @@ def finished_episodes(records: list[dict[str, Any]]) -> dict[tuple[int, int], li
 
 def episode_errors(records: list[dict[str, Any]]) -> dict[tuple[int, int], str]:
     """The last error of each episode that has not finished."""
-    errors = {}
+    errors: dict[tuple[int, int], str] = {}
     for r in records:
         if r.get("type") == "episode":
             key = (r["index"], r["repeat"])

@@ -1,6 +1,7 @@
 """Aggregation shared by every family: a score's values and mean over turns, its per-turn curve, and a
 bootstrap interval over episodes. A task without a metrics function of its own gets ``default_metrics``:
 the mean of every numeric score with its interval, and each score's per-turn curve."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -35,8 +36,13 @@ def per_turn_curve(episodes: Episodes, key: str) -> list[float | None]:
     return [fmean(by_turn[i]) if by_turn.get(i) else None for i in range(max(by_turn) + 1)] if by_turn else []
 
 
-def bootstrap_interval(per_episode: Sequence[Sequence[float]], statistic: Callable[[np.ndarray], float] = np.mean,
-                       level: float = 0.95, samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED) -> tuple[float, float] | None:
+def bootstrap_interval(
+    per_episode: Sequence[Sequence[float]],
+    statistic: Callable[[np.ndarray], float] = np.mean,
+    level: float = 0.95,
+    samples: int = BOOTSTRAP_SAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[float, float] | None:
     """Percentile bootstrap over episodes (the turns of one episode are not independent, so episodes are
     resampled whole, their turns pooled): the ``level`` interval of ``statistic``, reproducible by ``seed``."""
     groups = [np.asarray(g, dtype=float) for g in per_episode if len(g)]
@@ -54,7 +60,9 @@ def numeric_scores(episodes: Episodes) -> list[str]:
     names: dict[str, None] = {}
     for ep in episodes:
         for t in ep:
-            names.update({k: None for k, v in t["scores"].items() if isinstance(v, (int, float)) and not isinstance(v, bool)})
+            names.update(
+                {k: None for k, v in t["scores"].items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+            )
     return list(names)
 
 
@@ -63,5 +71,8 @@ def default_metrics(episodes: Episodes) -> dict[str, Any]:
     names = numeric_scores(episodes)
     metrics = {k: fmean(scores_of(episodes, k)) for k in names}
     ci = {k: bootstrap_interval([[t["scores"][k] for t in ep if k in t["scores"]] for ep in episodes]) for k in names}
-    return {"metrics": metrics, "ci": {k: list(v) for k, v in ci.items() if v is not None},
-            "curves": {k: per_turn_curve(episodes, k) for k in names}}
+    return {
+        "metrics": metrics,
+        "ci": {k: list(v) for k, v in ci.items() if v is not None},
+        "curves": {k: per_turn_curve(episodes, k) for k in names},
+    }

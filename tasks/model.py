@@ -1,5 +1,7 @@
 """The model interface: one async ``respond`` per turn. API adapters, local HF models and scripted
-baselines all implement it; ``--model-args k=v,...`` become constructor keyword arguments (typed by ``tasks/args.py``)."""
+baselines all implement it; ``--model-args k=v,...`` become constructor keyword arguments (typed by
+``tasks/args.py``)."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -24,12 +26,16 @@ class Model(ABC):
     async def respond(self, request: Request) -> Reply:
         """The reply to the last user message of ``request.messages``."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 (optional: most models hold nothing to release)
         """Release connections, processes or weights."""
 
     def describe(self) -> dict[str, Any]:
         """The model's configuration for results.json (never secrets)."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, (str, int, float, bool, type(None))) and "key" not in k.lower()}
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if isinstance(v, (str, int, float, bool, type(None))) and "key" not in k.lower()
+        }
 
 
 def make_model(name: str, args: dict[str, Any]) -> Model:

@@ -2,6 +2,7 @@
 model (a local HF model loads its weights once per replica, on the ``num_gpus`` GPUs Ray gives the
 actor), and the runner sends each request to the least busy replica. Concurrent requests reach an
 actor's event loop together, so an HF replica batches them as it does locally."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,7 +30,9 @@ class ModelReplicas(Model):
         import ray
 
         self.ray, self.name, self.replicas, self.num_gpus = ray, name, int(replicas), float(num_gpus)
-        actor = ray.remote(ModelActor).options(num_gpus=self.num_gpus, num_cpus=0, max_restarts=-1, max_task_retries=0, max_concurrency=1000)
+        actor = ray.remote(ModelActor).options(
+            num_gpus=self.num_gpus, num_cpus=0, max_restarts=-1, max_task_retries=0, max_concurrency=1000
+        )
         self.actors = [actor.remote(name, args) for _ in range(self.replicas)]
         described = ray.get([a.describe.remote() for a in self.actors])
         self.concurrency = sum(d["concurrency"] for d in described)

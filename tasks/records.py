@@ -2,6 +2,7 @@
 ``EpisodeRecord`` when an episode finishes or fails. Each carries ``schema``; ``results.json`` carries
 ``schema_version``. Readers accept every schema up to ``SCHEMA_VERSION`` (version 1, the first, had no
 ``schema`` field and the same fields otherwise) and refuse newer ones with a clear message."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -67,5 +68,8 @@ def schema_problem(version: Any, where: str) -> str | None:
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         return f"{where}: schema {version!r} is not a version number"
     if version > SCHEMA_VERSION:
-        return f"{where}: written by a newer mmturn (schema {version}; this one reads up to {SCHEMA_VERSION}): upgrade mmturn"
+        return (
+            f"{where}: written by a newer mmturn (schema {version}; this one reads up to {SCHEMA_VERSION}): "
+            "upgrade mmturn"
+        )
     return None

@@ -5,6 +5,7 @@ then the plugins (modules named in ``--plugins`` / ``$MMTURN_PLUGINS``, and the 
 entry-point group of installed packages). Envs are also registered with gymnasium under the
 ``mmturn/`` namespace: after ``import mmturn.envs``, ``gymnasium.make("mmturn/<Name>-v0")`` works.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -82,12 +83,12 @@ def register_env(name: str, **default_kwargs: Any) -> Callable[[type], type]:
 
     def wrap(cls: type) -> type:
         if inspect.isabstract(cls):
-            missing = ", ".join(sorted(cls.__abstractmethods__))
+            missing = ", ".join(sorted(getattr(cls, "__abstractmethods__", ())))
             raise TypeError(f"env {name!r} ({cls.__name__}) does not implement {missing}")
         ENVS.add(f"mmturn/{name}", cls)
         gym_id = f"mmturn/{name}"
         if gym_id not in gym.registry:
-            gym.register(id=gym_id, entry_point=cls, kwargs=default_kwargs)
+            gym.register(id=gym_id, entry_point=cls, kwargs=default_kwargs)  # type: ignore[arg-type]
         return cls
 
     return wrap
@@ -118,7 +119,9 @@ def load_builtins(plugins: bool = True) -> None:
         _loaded["builtins"] = True
         for module in CORE_MODULES:
             importlib.import_module(module)
-        _import([ep.value for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINTS), key=lambda ep: ep.name)])
+        _import(
+            [ep.value for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINTS), key=lambda ep: ep.name)]
+        )
     named = os.environ.get(PLUGINS_VAR, "")
     if plugins and _loaded["plugins"] != named:
         _loaded["plugins"] = named

@@ -1,6 +1,7 @@
 """report.html: a self-contained page (images and plots embedded) with each task's metric table,
 per-turn curves, and per-episode transcripts drawn by the task's own ``Renderer`` (the core knows no
 family's keys). Model text is HTML-escaped by the template engine."""
+
 from __future__ import annotations
 
 import base64
@@ -13,9 +14,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from PIL import Image  # noqa: E402
-
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from mmturn.tasks.logs import RunDir, finished_episodes, locked, write_atomic  # noqa: E402
 from mmturn.tasks.registry import TASKS  # noqa: E402
@@ -52,8 +52,14 @@ def _jpeg_uri(img: Image.Image) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def _thumbnail(path: Path, cache: dict[tuple, str], point: tuple[float, float] | None = None, label: str | None = None,
-               boxes: tuple = (), side: int = THUMBNAIL) -> str:
+def _thumbnail(
+    path: Path,
+    cache: dict[tuple, str],
+    point: tuple[float, float] | None = None,
+    label: str | None = None,
+    boxes: tuple = (),
+    side: int = THUMBNAIL,
+) -> str:
     """A JPEG data URI of an image file, at most ``side`` px, annotated as ``views.annotate`` draws."""
     key = (path, tuple(point) if point else None, label, boxes, side)
     if key not in cache:
@@ -69,7 +75,9 @@ def _fmt(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else "" if value is None else str(value)
 
 
-STYLES = [(m, ls) for ls in ("-", "--", ":", "-.") for m in ("o", "s", "^", "D", "v", "x")]  # overlapping runs stay visible
+STYLES = [
+    (m, ls) for ls in ("-", "--", ":", "-.") for m in ("o", "s", "^", "D", "v", "x")
+]  # overlapping runs stay visible
 
 
 def _curve_plots(task: str, runs: list[tuple[str, dict]]) -> list[dict[str, str]]:
@@ -111,16 +119,42 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
         shown = []
         for t in turns:
             view = renderer.turn(t)
-            parts = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, view.point, view.label, view.boxes)}
-                     if "image" in p else {"text": p.get("text", "")} for p in t["observation"]]
-            replied = [{"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, boxes=view.reply_boxes)}
-                       for p in t.get("reply_images") or []]
-            shown.append({"turn": t["turn"] + 1, "parts": parts, "reply": t["reply"], "reply_images": replied, "expected": view.expected,
-                          "error": t.get("error") or t.get("model_error"), "scores": [(k, _fmt(v)) for k, v in t["scores"].items()]})
+            parts = [
+                {
+                    "image": p["image"],
+                    "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, view.point, view.label, view.boxes),
+                }
+                if "image" in p
+                else {"text": p.get("text", "")}
+                for p in t["observation"]
+            ]
+            replied = [
+                {"image": p["image"], "uri": _thumbnail(run_dir.image_path(p["image"]), thumbs, boxes=view.reply_boxes)}
+                for p in t.get("reply_images") or []
+            ]
+            shown.append(
+                {
+                    "turn": t["turn"] + 1,
+                    "parts": parts,
+                    "reply": t["reply"],
+                    "reply_images": replied,
+                    "expected": view.expected,
+                    "error": t.get("error") or t.get("model_error"),
+                    "scores": [(k, _fmt(v)) for k, v in t["scores"].items()],
+                }
+            )
         rewards = [t["reward"] for t in turns]
         extras = [_jpeg_uri(picture) for picture in renderer.episode(turns, lambda digest: _open(run_dir, digest))]
-        out.append({"model": label, "index": index, "repeat": repeat, "turns": shown, "reward": _fmt(sum(rewards) / max(len(rewards), 1)),
-                    "extras": extras})
+        out.append(
+            {
+                "model": label,
+                "index": index,
+                "repeat": repeat,
+                "turns": shown,
+                "reward": _fmt(sum(rewards) / max(len(rewards), 1)),
+                "extras": extras,
+            }
+        )
     return out
 
 
@@ -147,14 +181,34 @@ def _write_report(root: Path) -> Path:
     for task in task_names:
         metric_names = _columns(task, {m for _, res in runs for m in res["results"].get(task, {})})
         rows = []
-        for (path, res), (label, _) in zip(runs, labelled):
+        for (_path, res), (label, _) in zip(runs, labelled):
             if task in res["results"]:
                 counts = res.get("counts", {}).get(task, {})
-                rows.append({"model": label, "episodes": f"{counts.get('episodes', '')}/{counts.get('asked', counts.get('episodes', ''))}",
-                             "errors": counts.get("errors", ""), "cached": f"{counts.get('cached', 0)} of {counts.get('turns', '')}",
-                             "cells": [_fmt(res["results"][task].get(m)) for m in metric_names], "errors_list": res.get("errors", {}).get(task, [])})
-        transcripts = [ep for (path, res), (label, _) in zip(runs, labelled) if task in res["results"] for ep in _transcripts(path, label, task, thumbs)]
-        tasks.append({"name": task, "metric_names": metric_names, "rows": rows, "plots": _curve_plots(task, labelled), "transcripts": transcripts})
+                rows.append(
+                    {
+                        "model": label,
+                        "episodes": f"{counts.get('episodes', '')}/{counts.get('asked', counts.get('episodes', ''))}",
+                        "errors": counts.get("errors", ""),
+                        "cached": f"{counts.get('cached', 0)} of {counts.get('turns', '')}",
+                        "cells": [_fmt(res["results"][task].get(m)) for m in metric_names],
+                        "errors_list": res.get("errors", {}).get(task, []),
+                    }
+                )
+        transcripts = [
+            ep
+            for (path, res), (label, _) in zip(runs, labelled)
+            if task in res["results"]
+            for ep in _transcripts(path, label, task, thumbs)
+        ]
+        tasks.append(
+            {
+                "name": task,
+                "metric_names": metric_names,
+                "rows": rows,
+                "plots": _curve_plots(task, labelled),
+                "transcripts": transcripts,
+            }
+        )
     html = _ENV.get_template("report.html.j2").render(root=str(root), runs=runs, tasks=tasks)
     out = root / "report.html"
     write_atomic(out, scrub(html))

@@ -1,5 +1,6 @@
 """``mmturn score DIR``: recompute every turn's scores from its stored reply and target with the
 current scorers, then the metrics, without calling the model again."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,7 +21,9 @@ def _rescorer(task: Task, task_args: dict[str, Any], run_dir: RunDir) -> Callabl
     env = task.make_env(task_args)
     if not isinstance(env, DialogueEnv):
         raise ValueError(f"task {task.name!r} scores from live env state; its stored scores cannot be recomputed")
-    env.find_image = lambda digest: _stored_image(run_dir, digest)  # images a scorer looks at come from the run's images/
+    env.find_image = lambda digest: _stored_image(
+        run_dir, digest
+    )  # images a scorer looks at come from the run's images/
 
     def rescore(record: dict) -> dict:
         result = env.score(record["reply"], record["target"])

@@ -1,5 +1,6 @@
 """results.json: the run's configuration (versions included) and each task's metrics, computed from
 the sample logs alone, so ``--resume`` and ``mmturn score`` give the same numbers as one clean run."""
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -18,7 +19,16 @@ from mmturn.tasks.task import Task
 if TYPE_CHECKING:
     from mmturn.tasks.runner import RunConfig
 
-PACKAGES = ("torch", "torchvision", "transformers", "gymnasium", "numpy", "pillow", "open_clip_torch", "opencv-python-headless")
+PACKAGES = (
+    "torch",
+    "torchvision",
+    "transformers",
+    "gymnasium",
+    "numpy",
+    "pillow",
+    "open_clip_torch",
+    "opencv-python-headless",
+)
 
 
 def _versions() -> dict[str, str | None]:
@@ -33,13 +43,17 @@ def _versions() -> dict[str, str | None]:
 
 def _git_commit() -> str | None:
     try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=5)
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=5
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def task_results(run_dir: RunDir, task: Task, asked: int | None, rescore: Callable[[dict], dict] | None = None) -> dict[str, Any]:
+def task_results(
+    run_dir: RunDir, task: Task, asked: int | None, rescore: Callable[[dict], dict] | None = None
+) -> dict[str, Any]:
     """A task's metrics over its finished episodes, and the counts that say how complete they are:
     episodes asked for and scored, errors, turns, and replies served from the model's cache."""
     records = run_dir.read(task.name)
@@ -52,29 +66,37 @@ def task_results(run_dir: RunDir, task: Task, asked: int | None, rescore: Callab
         "metrics": computed["metrics"],
         "curves": computed.get("curves", {}),
         "ci": computed.get("ci", {}),
-        "counts": {"asked": asked if asked is not None else len(episodes) + len(errors), "episodes": len(episodes),
-                   "errors": len(errors), "turns": sum(len(t) for t in episodes.values()),
-                   "cached": sum(bool(r.get("cached")) for t in episodes.values() for r in t)},
+        "counts": {
+            "asked": asked if asked is not None else len(episodes) + len(errors),
+            "episodes": len(episodes),
+            "errors": len(errors),
+            "turns": sum(len(t) for t in episodes.values()),
+            "cached": sum(bool(r.get("cached")) for t in episodes.values() for r in t),
+        },
         "errors": [{"index": i, "repeat": r, "error": e} for (i, r), e in sorted(errors.items())],
     }
 
 
 def run_config(cfg: "RunConfig", tasks: list[Task], model_config: dict[str, Any]) -> dict[str, Any]:
     """The experiment's configuration as results.json and run.json record it (secrets redacted)."""
-    return json.loads(dumps({
-        "model": cfg.model,
-        "model_args": redact(cfg.model_args),
-        "model_config": redact(model_config),
-        "tasks": {t.name: {"version": t.version, "env": t.env_id, "env_kwargs": t.env_kwargs} for t in tasks},
-        "task_args": cfg.task_args,
-        "seed": cfg.seed,
-        "repeats": cfg.repeats,
-        "limit": cfg.limit,
-        "smoke": cfg.smoke,
-        "history": cfg.history,
-        "versions": _versions(),
-        "git_commit": _git_commit(),
-    }))
+    return json.loads(
+        dumps(
+            {
+                "model": cfg.model,
+                "model_args": redact(cfg.model_args),
+                "model_config": redact(model_config),
+                "tasks": {t.name: {"version": t.version, "env": t.env_id, "env_kwargs": t.env_kwargs} for t in tasks},
+                "task_args": cfg.task_args,
+                "seed": cfg.seed,
+                "repeats": cfg.repeats,
+                "limit": cfg.limit,
+                "smoke": cfg.smoke,
+                "history": cfg.history,
+                "versions": _versions(),
+                "git_commit": _git_commit(),
+            }
+        )
+    )
 
 
 EXPERIMENT_FIELDS = ("model", "model_args", "tasks", "task_args", "seed", "repeats", "history", "smoke")
@@ -89,14 +111,18 @@ def resume_conflicts(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
     for key in EXPERIMENT_FIELDS:
         old_value, new_value = stored.get(key), new.get(key)
         if key == "model_args":
-            old_value, new_value = ({k: v for k, v in (d or {}).items() if k not in ignored} for d in (old_value, new_value))
+            old_value, new_value = (
+                {k: v for k, v in (d or {}).items() if k not in ignored} for d in (old_value, new_value)
+            )
         if key == "tasks":
             old_value, new_value = ({n: t.get("version") for n, t in (d or {}).items()} for d in (old_value, new_value))
         if old_value != new_value:
             differ.append(f"{key} (stored {old_value!r}, now {new_value!r})")
     for name in new.get("tasks", {}):
         if name in TASKS and _limit(stored, TASKS.get(name)) > _limit(new, TASKS.get(name)):
-            differ.append(f"limit (stored {stored.get('limit')!r}, now {new.get('limit')!r}: a resume may only raise it)")
+            differ.append(
+                f"limit (stored {stored.get('limit')!r}, now {new.get('limit')!r}: a resume may only raise it)"
+            )
             break
     return differ
 
@@ -106,8 +132,13 @@ def _limit(config: dict[str, Any], task: Task) -> int:
     return limit if limit is not None else task.smoke_limit if config.get("smoke") else task.default_limit
 
 
-def write_results(run_dir: RunDir, config: dict[str, Any], tasks: list[Task], asked: dict[str, int],
-                  rescore: Callable[[Task], Callable[[dict], dict]] | None = None) -> dict[str, Any]:
+def write_results(
+    run_dir: RunDir,
+    config: dict[str, Any],
+    tasks: list[Task],
+    asked: dict[str, int],
+    rescore: Callable[[Task], Callable[[dict], dict]] | None = None,
+) -> dict[str, Any]:
     per_task = {t.name: task_results(run_dir, t, asked.get(t.name), rescore(t) if rescore else None) for t in tasks}
     results = {
         "schema_version": SCHEMA_VERSION,

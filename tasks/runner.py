@@ -5,6 +5,7 @@ asyncio loop; each has its own env, on a host placed by the executor (see execut
 derived from (run seed, task, index). An episode whose host dies or hangs is replayed on a fresh
 one. Finished episodes are skipped on ``--resume``; unfinished or errored ones are played again.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -50,7 +51,9 @@ class RunConfig:
     turn_timeout_s: float = 600.0
     progress: bool = True
     executor: str = "local"  # where envs run: inline (this process), local (worker processes) or ray
-    workers: int | None = None  # env hosts (worker processes or Ray actors); None: every core (every CPU of the Ray cluster)
+    workers: int | None = (
+        None  # env hosts (worker processes or Ray actors); None: every core (every CPU of the Ray cluster)
+    )
     ray_address: str | None = None
     env_timeout_s: float = 300.0  # one env call (reset / step) longer than this is a hung worker
     worker_retries: int = 2  # replays of an episode whose worker died or hung
@@ -134,21 +137,45 @@ class Runner:
         messages: list[Message] = []
         while True:
             messages.append(Message("user", obs["parts"]))
-            request = Request(_window(messages, self.cfg.history if self.cfg.history is not None else task.history), key.seed,
-                              info["hints"], key.repeat, turn[0])
+            request = Request(
+                _window(messages, self.cfg.history if self.cfg.history is not None else task.history),
+                key.seed,
+                info["hints"],
+                key.repeat,
+                turn[0],
+            )
             reply = await asyncio.wait_for(self.model.respond(request), self.cfg.turn_timeout_s)
             started = time.perf_counter()
             obs_next, reward, terminated, truncated, info, episode_id, png_next = await host.call(
-                "step", slot, reply.parts if self.image_actions[task.name] else reply.text)
+                "step", slot, reply.parts if self.image_actions[task.name] else reply.text
+            )
             observation, pending = self.dir.observation(obs["parts"], png)
             reply_images, pending_reply = self.dir.observation(reply.images)
             writes += pending + pending_reply
-            self.dir.append(task.name, TurnRecord(
-                **vars(key), turn=turn[0], episode_id=episode_id, observation=observation, reply=reply.text, reply_images=reply_images,
-                reward=reward, scores=info.get("scores", {}), target=info.get("target", {}), error=info.get("error"),
-                details=info.get("details", {}), model_error=reply.error, latency_s=reply.latency_s, env_s=time.perf_counter() - started,
-                input_tokens=reply.input_tokens, output_tokens=reply.output_tokens, cached=reply.cached, terminated=terminated,
-                truncated=truncated))
+            self.dir.append(
+                task.name,
+                TurnRecord(
+                    **vars(key),
+                    turn=turn[0],
+                    episode_id=episode_id,
+                    observation=observation,
+                    reply=reply.text,
+                    reply_images=reply_images,
+                    reward=reward,
+                    scores=info.get("scores", {}),
+                    target=info.get("target", {}),
+                    error=info.get("error"),
+                    details=info.get("details", {}),
+                    model_error=reply.error,
+                    latency_s=reply.latency_s,
+                    env_s=time.perf_counter() - started,
+                    input_tokens=reply.input_tokens,
+                    output_tokens=reply.output_tokens,
+                    cached=reply.cached,
+                    terminated=terminated,
+                    truncated=truncated,
+                ),
+            )
             log.debug("turn done %s %d/%d turn %d", task.name, key.index, key.repeat, turn[0])
             messages.append(Message("assistant", reply.parts or (Part.of_text(""),)))
             turn[0] += 1
@@ -173,15 +200,29 @@ class Runner:
     def log_error(self, task: Task, key: EpisodeKey, turn: int, error: Exception) -> str:
         message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         log.warning("episode %s #%d (repeat %d) failed at turn %d: %s", task.name, key.index, key.repeat, turn, message)
-        self.dir.append(task.name, EpisodeRecord(key.task, key.index, key.repeat, key.attempt, key.seed, status="error", turns=turn,
-                                                 error=message, traceback=traceback.format_exc(limit=5)))
+        self.dir.append(
+            task.name,
+            EpisodeRecord(
+                key.task,
+                key.index,
+                key.repeat,
+                key.attempt,
+                key.seed,
+                status="error",
+                turns=turn,
+                error=message,
+                traceback=traceback.format_exc(limit=5),
+            ),
+        )
         return message
 
     def failed(self, task: Task, key: EpisodeKey, turn: int, error: Exception) -> None:
         self.errors += 1
         message = self.log_error(task, key, turn, error)
         if self._too_many_errors():
-            raise TooManyErrors(f"{self.errors} episodes failed (limit --max-errors {self.cfg.max_errors}); last: {message}") from error
+            raise TooManyErrors(
+                f"{self.errors} episodes failed (limit --max-errors {self.cfg.max_errors}); last: {message}"
+            ) from error
 
     def _too_many_errors(self) -> bool:
         limit = self.cfg.max_errors
@@ -189,14 +230,18 @@ class Runner:
 
     async def run_task(self, task: Task) -> None:
         cfg = self.cfg
-        workers = cfg.workers if cfg.workers is not None else (_ray_cpus() if cfg.executor == "ray" else default_workers())
+        workers = (
+            cfg.workers if cfg.workers is not None else (_ray_cpus() if cfg.executor == "ray" else default_workers())
+        )
         pool = HostPool(make_hosts(cfg.executor, task.name, cfg.task_args, workers, cfg.env_timeout_s))
         jobs: list[asyncio.Future] = []
         bar = None
         try:
             described = await pool.hosts[0].call("describe")
             self.image_actions[task.name] = described["image_actions"]
-            count = task.episode_count(described["size"], cfg.limit if cfg.limit is not None or not cfg.smoke else task.smoke_limit)
+            count = task.episode_count(
+                described["size"], cfg.limit if cfg.limit is not None or not cfg.smoke else task.smoke_limit
+            )
             self.asked[task.name] = count * cfg.repeats
             done = set(finished_episodes(self.dir.read(task.name, repair=True)))  # empty unless resuming
             todo = [(i, r) for i in range(count) for r in range(cfg.repeats) if (i, r) not in done]
@@ -237,14 +282,19 @@ def prepare_output(cfg: RunConfig, config: dict[str, Any]) -> RunDir:
     out = Path(cfg.output_dir)
     stored_path = out / RUN_FILE
     if cfg.resume:
-        stored = json.loads(stored_path.read_text(encoding="utf-8")) if stored_path.exists() else (
-            load_results(out)["config"] if (out / "results.json").exists() else None)
+        stored = (
+            json.loads(stored_path.read_text(encoding="utf-8"))
+            if stored_path.exists()
+            else (load_results(out)["config"] if (out / "results.json").exists() else None)
+        )
         if stored is None:
             raise ValueError(f"argument --resume: {out} holds no mmturn run ({RUN_FILE} and results.json are missing)")
         if differ := resume_conflicts(stored, config):
             raise ValueError(f"--resume of {out} with another experiment; these differ: {'; '.join(differ)}")
     elif any(out.glob("samples/*.jsonl")) or stored_path.exists():
-        raise FileExistsError(f"{out} already holds a run: pass --resume to complete it, or choose another --output-dir")
+        raise FileExistsError(
+            f"{out} already holds a run: pass --resume to complete it, or choose another --output-dir"
+        )
     try:
         run_dir = RunDir(out)
         write_atomic(stored_path, json.dumps(config, indent=2))  # a resume may have raised --limit

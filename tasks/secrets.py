@@ -2,6 +2,7 @@
 (sample lines, results.json, report.html, log lines, the CLI's error line) has the values of known
 secrets (API keys an adapter read) and any ``Bearer ...`` token replaced, e.g. a key a server echoed
 back in an error body."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Gymnasium spaces for multi-turn episodes: an interleaved text+image turn, and free unicode reply text."""
+
 from __future__ import annotations
 
 from typing import Any

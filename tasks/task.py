@@ -1,5 +1,6 @@
 """A task = an env (with its config) + how episodes are counted + the metrics over its turn records
 (Inspect AI's Task / Solver / Scorer split: the model is the solver, the env scores each turn)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,8 +33,8 @@ class Task:
     required_args: tuple[str, ...] = ()  # task args a user must pass (e.g. a dataset path)
     in_default_run: bool = False  # played by the no-argument `mmturn run` (mmturn's own offline tasks)
     seed_name: str = ""  # episodes are seeded by this name (default: the task's), so variants share episodes
-    history: int | None = None
-    renderer: Renderer = field(default_factory=Renderer)  # how the report shows its turns and episodes  # user turns a model sees by default (None: all); --history overrides
+    history: int | None = None  # user turns a model sees by default (None: all); --history overrides
+    renderer: Renderer = field(default_factory=Renderer)  # how the report shows its turns and episodes
 
     @property
     def episodes_key(self) -> str:

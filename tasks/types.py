@@ -1,4 +1,5 @@
 """Typed records shared by every family: parts of a turn, episodes, model requests/replies, turn results."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,9 +33,9 @@ class Part:
         cached = self.__dict__.get("_digest")
         if cached is None:
             h = xxhash.xxh3_128()  # 40x faster than sha256 on images; content addressing needs no crypto
-            if self.kind == "image":
+            if self.image is not None:
                 h.update(repr(self.image.shape).encode())
-                h.update(memoryview(np.ascontiguousarray(self.image)).cast("B"))
+                h.update(memoryview(np.ascontiguousarray(self.image)).cast("B"))  # type: ignore[arg-type]  # no copy
             else:
                 h.update(self.text.encode("utf-8", "surrogatepass"))
             cached = h.hexdigest()
@@ -46,6 +47,8 @@ class Part:
             return False
         if self.kind == "text":
             return self.text == other.text
+        if self.image is None or other.image is None:
+            return self.image is other.image
         return self.image.shape == other.image.shape and bool(np.array_equal(self.image, other.image))
 
     def __hash__(self) -> int:
@@ -83,7 +86,11 @@ class Hints:
 
     def oracle_action(self) -> str | tuple[Part, ...]:
         """The oracle's reply as an env action: its text, or its text and images for image-returning turns."""
-        return ((Part.of_text(self.oracle_reply),) if self.oracle_reply else ()) + self.oracle_images if self.oracle_images else self.oracle_reply
+        return (
+            ((Part.of_text(self.oracle_reply),) if self.oracle_reply else ()) + self.oracle_images
+            if self.oracle_images
+            else self.oracle_reply
+        )
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """How a family shows its episodes in the report (and the viewer): the core draws thumbnails and
 transcripts and knows no family's keys; a task's ``Renderer`` reads its own turn records and returns
 what to draw. The base renderer draws nothing family-specific."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,7 +43,9 @@ def observation_images(record: dict[str, Any]) -> list[str]:
 
 def strip(tiles: list[Image.Image], gap: int = 4) -> Image.Image:
     """Tiles side by side, top-aligned, on white."""
-    out = Image.new("RGB", (sum(t.width for t in tiles) + gap * (len(tiles) - 1), max(t.height for t in tiles)), (255, 255, 255))
+    out = Image.new(
+        "RGB", (sum(t.width for t in tiles) + gap * (len(tiles) - 1), max(t.height for t in tiles)), (255, 255, 255)
+    )
     x = 0
     for tile in tiles:
         out.paste(tile, (x, 0))
@@ -50,7 +53,9 @@ def strip(tiles: list[Image.Image], gap: int = 4) -> Image.Image:
     return out
 
 
-def annotate(img: Image.Image, point: tuple[float, float] | None, label: str | None, boxes: tuple[Box, ...], side: int) -> Image.Image:
+def annotate(
+    img: Image.Image, point: tuple[float, float] | None, label: str | None, boxes: tuple[Box, ...], side: int
+) -> Image.Image:
     """``img`` shrunk to at most ``side`` px with ``point`` (in the image's pixels) as a red ring, else
     ``label`` written along its bottom, and ``boxes`` outlined and named."""
     scale = min(1.0, side / max(img.size))

@@ -3,6 +3,7 @@ not the run, and a simulator's OpenGL, Mesa's llvmpipe LLVM, never meets torchvi
 one process, which segfaults) and the runner's env hosts. The parent sends (method, args) and waits
 at most ``timeout`` seconds per call; a worker that dies or hangs is killed and started afresh on
 the next call."""
+
 from __future__ import annotations
 
 import importlib
@@ -69,9 +70,11 @@ class WorkerProcess:
     """An instance of ``factory`` (a dotted class path) built with ``kwargs`` in a spawned process.
     Calls are serialised (thread-safe); ``daemon=False`` lets the worker start workers of its own."""
 
-    def __init__(self, factory: str, timeout: float = 60.0, daemon: bool = True, start: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, factory: str, timeout: float = 60.0, daemon: bool = True, start: bool = False, **kwargs: Any
+    ) -> None:
         self.factory, self.kwargs, self.timeout, self.daemon = factory, kwargs, timeout, daemon
-        self.process: mp.Process | None = None
+        self.process: Any = None  # the spawned multiprocessing Process, or None before the first call
         self._lock = threading.Lock()
         if start:  # now, from this thread (the main thread can shield the child from Ctrl-C), not on the first call
             self._start()
@@ -104,7 +107,7 @@ class WorkerProcess:
             try:
                 self.conn.send((method, args))
                 answered = self.conn.poll(limit)
-                status, value = self.conn.recv() if answered else (None, None)
+                status, value = self.conn.recv() if answered else (None, None)  # type: tuple[str | None, Any]
             except (EOFError, OSError) as e:
                 self._close(kill=True)
                 raise WorkerLost(f"the worker process died during {method}: {type(e).__name__}") from None
@@ -112,7 +115,7 @@ class WorkerProcess:
                 self._close(kill=True)
                 raise WorkerHung(f"worker call {method} took longer than {limit} s; the worker was stopped")
         if status == "error":
-            original, text = value
+            original, text = value  # the exception (None if it could not travel) and its formatted text
             error = RemoteCallError(text)
             error.original = original
             raise error from original

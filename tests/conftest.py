@@ -52,8 +52,11 @@ def tiny_clip(tmp_path_factory):
     import torch
 
     folder = tmp_path_factory.mktemp("tiny-clip")
-    config = {"embed_dim": 32, "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "patch_size": 8, "head_width": 16},
-              "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1}}
+    config = {
+        "embed_dim": 32,
+        "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "patch_size": 8, "head_width": 16},
+        "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1},
+    }
     (folder / "TinyCLIP-mmturn.json").write_text(json.dumps(config))
     open_clip.add_model_config(str(folder))
     torch.manual_seed(0)

@@ -1,6 +1,7 @@
 """A plugin (loaded with --plugins / MMTURN_PLUGINS) whose env hangs on purpose: while the file named by
 $MMTURN_TEST_HANG exists, the third step of episode 1 never returns ("once" in the file: only the
 first time)."""
+
 import os
 import time
 from dataclasses import replace
@@ -25,5 +26,13 @@ class HangingDialogueEnv(ImageDialogueEnv):
         return super().step(action)
 
 
-register_task(replace(TASKS.get("mmmt-if"), name="hanging-dialogue", env_id="mmturn/HangingDialogue-v0", env_kwargs={"num_turns": 4},
-                      seed_name="", in_default_run=False))
+register_task(
+    replace(
+        TASKS.get("mmmt-if"),
+        name="hanging-dialogue",
+        env_id="mmturn/HangingDialogue-v0",
+        env_kwargs={"num_turns": 4},
+        seed_name="",
+        in_default_run=False,
+    )
+)

@@ -1,5 +1,6 @@
 """Bad input ends in one line: wrong command lines (exit 2, no traceback, within seconds), broken dataset
 files (file, line or item, and field), and metrics whose conventions must not bias means."""
+
 import gzip
 import json
 import math
@@ -16,9 +17,9 @@ from mmturn.tasks.args import parse_kv, typed_args
 from mmturn.tasks.cli import main
 from mmturn.tasks.datasets import DatasetError
 from mmturn.tasks.model import make_model
+from mmturn.tasks.models.openai_chat import OpenAIChat
 from mmturn.vision.dialogue.loaders import load_jsonl, load_mmdu, load_mmmt_if_csv
 from mmturn.vision.dialogue.metrics import dialogue_metrics
-from mmturn.tasks.models.openai_chat import OpenAIChat
 
 
 def one_line_error(argv: list[str], capsys) -> str:
@@ -39,12 +40,17 @@ def _cases(tmp):
     (tmp / "garbage" / "results.json").write_text("[1, 2]")
     bad = tmp / "badsamples"
     (bad / "samples").mkdir(parents=True)
-    (bad / "results.json").write_text(json.dumps({"config": {"model": "oracle", "tasks": {"mmmt-if": {}}, "seed": 0, "task_args": {}}}))
+    (bad / "results.json").write_text(
+        json.dumps({"config": {"model": "oracle", "tasks": {"mmmt-if": {}}, "seed": 0, "task_args": {}}})
+    )
     (bad / "samples" / "mmmt-if.jsonl").write_text('{"type": "turn", "index": 0}\n')
     run = ["run", "--no-progress", "--tasks", "mmmt-if", "--model", "oracle", "--output-dir", str(tmp / "out")]
     return [
         (run + ["--model-args", "bogus=1"], "model 'oracle' does not take bogus"),
-        (["run", "--tasks", "mmmt-if", "--model", "random", "--model-args", "bogus=1"], "model 'random' does not take bogus; it takes: seed"),
+        (
+            ["run", "--tasks", "mmmt-if", "--model", "random", "--model-args", "bogus=1"],
+            "model 'random' does not take bogus; it takes: seed",
+        ),
         (run + ["--task-args", "bogus=1"], "task 'mmmt-if' does not take bogus"),
         (run + ["--task-args", "num_turns=many"], "num_turns='many' must be int"),
         (run + ["--model-args", 'x="unclosed'], "argument --model-args: No closing quotation"),
@@ -54,16 +60,28 @@ def _cases(tmp):
         (run + ["--max-connections", "0"], "argument --max-connections: must be at least 1"),
         (run + ["--max-errors", "-1"], "argument --max-errors: must be at least 0"),
         (["--log-level", "LOUD", "list"], "argument --log-level: 'LOUD' is not one of"),
-        (["run", "--tasks", "mmmt-if", "--model", "oracle", "--output-dir", str(tmp / "afile")], "is a file, not a folder"),
-        (["run", "--tasks", "mmmt-if", "--model", "oracle", "--output-dir", str(tmp / "afile" / "sub")], "is under a file"),
-        (["run", "--tasks", "mmmt-if", "--model", "oracle", "--output-dir", "/proc/mmturn-cannot-write"], "cannot create /proc/mmturn-cannot-write"),
+        (
+            ["run", "--tasks", "mmmt-if", "--model", "oracle", "--output-dir", str(tmp / "afile")],
+            "is a file, not a folder",
+        ),
+        (
+            ["run", "--tasks", "mmmt-if", "--model", "oracle", "--output-dir", str(tmp / "afile" / "sub")],
+            "is under a file",
+        ),
+        (
+            ["run", "--tasks", "mmmt-if", "--model", "oracle", "--output-dir", "/proc/mmturn-cannot-write"],
+            "cannot create /proc/mmturn-cannot-write",
+        ),
         (["run", "--tasks", "mmmt-if", "--model", "oracle", "--resume"], "argument --resume: needs the --output-dir"),
         (["score", str(tmp / "nores")], "results.json not found"),
         (["score", str(tmp / "missing")], "no such run folder"),
         (["score", str(tmp / "garbage")], "not a valid results file"),
         (["report", str(tmp / "nores")], "no results.json"),
         (["score", str(bad)], "mmturn-if.jsonl, line 1: not an mmturn sample record".replace("mmturn-if", "mmmt-if")),
-        (["--plugins", "no_such_plugin_module_xyz", "list"], "plugin 'no_such_plugin_module_xyz' failed to import: ModuleNotFoundError"),
+        (
+            ["--plugins", "no_such_plugin_module_xyz", "list"],
+            "plugin 'no_such_plugin_module_xyz' failed to import: ModuleNotFoundError",
+        ),
         (["run", "--tasks", "mmmt-if", "--model", "forward"], "forward plays navigation tasks only"),
         (["run", "--tasks", "gui-tasks", "--model", "identity"], "identity plays editing tasks only"),
         (["run", "--tasks", "vln-habitat", "--model", "random"], "needs habitat-sim: conda install habitat-sim"),
@@ -90,7 +108,13 @@ def test_model_args_keep_commas_inside_quotes_and_their_declared_types():
     args = parse_kv('model=0123,system_prompt="Be brief, be right.",temperature=0.5,top_p=none,max_tokens=64')
     assert args["system_prompt"] == "Be brief, be right." and args["model"] == "0123"
     typed = typed_args(OpenAIChat, args, "model 'openai'")
-    assert typed == {"model": "0123", "system_prompt": "Be brief, be right.", "temperature": 0.5, "top_p": None, "max_tokens": 64}
+    assert typed == {
+        "model": "0123",
+        "system_prompt": "Be brief, be right.",
+        "temperature": 0.5,
+        "top_p": None,
+        "max_tokens": 64,
+    }
     chat = make_model("openai", {**args, "cache": "none"})
     assert chat.model == "0123" and chat.max_tokens == 64 and isinstance(chat.temperature, float)
 
@@ -106,15 +130,38 @@ def write_image(path, size=(40, 30)):
 GOOD = '{"images": ["ok.png"], "turns": [{"question": "fine?", "answer": true}]}\n'
 
 
-@pytest.mark.parametrize("raw,line,field,message", [
-    (b'{"images": [], "turns": [{"question": "\xff\xfe"}]}\n', 2, None, "not UTF-8"),
-    (b'{"images": [], "turns": [{"question": "q", "answer": ' + b"9" * 5000 + b"}]}\n", 2, None, "integer string conversion"),
-    (b'{"images": [], "turns": [{"question": "q", "answer": NaN}]}\n', 2, "turns[0].answer", "NaN"),
-    (b'{"images": [], "turns": [{"question": "q", "answer": [1, Infinity]}]}\n', 2, "turns[0].answer[1]", "NaN and Infinity"),
-    (b'{"images": [], "turns": [{"question": "q", "answer": 3, "tolerance": "abc"}]}\n', 2, "turns[0].tolerance", "must be int or float"),
-    (b'{"images": [], "turns": [{"question": "q", "answer": 3, "tolerance": true}]}\n', 2, "turns[0].tolerance", "got bool"),
-    (b'{"images": ["trunc.png"], "turns": [{"question": "q"}]}\n', 2, "images[0]", "image file is truncated"),
-])
+@pytest.mark.parametrize(
+    "raw,line,field,message",
+    [
+        (b'{"images": [], "turns": [{"question": "\xff\xfe"}]}\n', 2, None, "not UTF-8"),
+        (
+            b'{"images": [], "turns": [{"question": "q", "answer": ' + b"9" * 5000 + b"}]}\n",
+            2,
+            None,
+            "integer string conversion",
+        ),
+        (b'{"images": [], "turns": [{"question": "q", "answer": NaN}]}\n', 2, "turns[0].answer", "NaN"),
+        (
+            b'{"images": [], "turns": [{"question": "q", "answer": [1, Infinity]}]}\n',
+            2,
+            "turns[0].answer[1]",
+            "NaN and Infinity",
+        ),
+        (
+            b'{"images": [], "turns": [{"question": "q", "answer": 3, "tolerance": "abc"}]}\n',
+            2,
+            "turns[0].tolerance",
+            "must be int or float",
+        ),
+        (
+            b'{"images": [], "turns": [{"question": "q", "answer": 3, "tolerance": true}]}\n',
+            2,
+            "turns[0].tolerance",
+            "got bool",
+        ),
+        (b'{"images": ["trunc.png"], "turns": [{"question": "q"}]}\n', 2, "images[0]", "image file is truncated"),
+    ],
+)
 def test_dialogue_jsonl_errors_name_file_line_and_field(tmp_path, raw, line, field, message):
     write_image(tmp_path / "ok.png")
     write_image(tmp_path / "full.png", (200, 200))
@@ -142,16 +189,35 @@ def test_a_truncated_image_among_twenty_dialogues_fails_the_run_before_it_starts
         write_image(tmp_path / f"i{k}.png", (120, 90))
     png = (tmp_path / "i13.png").read_bytes()
     (tmp_path / "i13.png").write_bytes(png[: len(png) - 40])
-    (tmp_path / "d.jsonl").write_text("".join(json.dumps({"images": [f"i{k}.png"], "turns": [{"question": "q", "answer": 1}]}) + "\n"
-                                              for k in range(20)))
-    err = one_line_error(["run", "--no-progress", "--tasks", "dialogue-jsonl", "--model", "oracle", "--task-args",
-                          f"path={tmp_path / 'd.jsonl'}", "--output-dir", str(tmp_path / "out")], capsys)
+    (tmp_path / "d.jsonl").write_text(
+        "".join(
+            json.dumps({"images": [f"i{k}.png"], "turns": [{"question": "q", "answer": 1}]}) + "\n" for k in range(20)
+        )
+    )
+    err = one_line_error(
+        [
+            "run",
+            "--no-progress",
+            "--tasks",
+            "dialogue-jsonl",
+            "--model",
+            "oracle",
+            "--task-args",
+            f"path={tmp_path / 'd.jsonl'}",
+            "--output-dir",
+            str(tmp_path / "out"),
+        ],
+        capsys,
+    )
     assert "d.jsonl, line 14, field 'images[0]'" in err and "i13.png" in err
 
 
 def test_mmdu_items_name_their_index(tmp_path):
     write_image(tmp_path / "a.png")
-    item = {"image": ["a.png"], "conversations": [{"from": "user", "value": "<ImageHere>Hi"}, {"from": "assistant", "value": "Hello"}]}
+    item = {
+        "image": ["a.png"],
+        "conversations": [{"from": "user", "value": "<ImageHere>Hi"}, {"from": "assistant", "value": "Hello"}],
+    }
     (tmp_path / "m.json").write_text(json.dumps([item, {"conversations": []}]))
     with pytest.raises(DatasetError) as err:
         load_mmdu(tmp_path / "m.json", tmp_path)
@@ -162,15 +228,30 @@ def test_editing_claim_counts_must_be_numbers(tmp_path):
     from mmturn.tasks.registry import ENVS
 
     write_image(tmp_path / "a.png")
-    (tmp_path / "e.jsonl").write_text(json.dumps({"image": "a.png", "turns": [{"instruction": "x", "claims": [
-        {"kind": "count", "label": "red circle", "value": "three"}]}]}) + "\n")
+    (tmp_path / "e.jsonl").write_text(
+        json.dumps(
+            {
+                "image": "a.png",
+                "turns": [{"instruction": "x", "claims": [{"kind": "count", "label": "red circle", "value": "three"}]}],
+            }
+        )
+        + "\n"
+    )
     with pytest.raises(DatasetError) as err:
         _ = ENVS.get("mmturn/EditingDataset-v0")(path=str(tmp_path / "e.jsonl")).records
     assert err.value.line == 1 and err.value.field == "turns[0].claims[0]" and "non-negative integer" in str(err.value)
 
 
-EPISODE = {"episode_id": 7, "trajectory_id": 4, "scene_id": "mp3d/s1/s1.glb", "start_position": [0, 0, 0], "start_rotation": [0, 0, 0, 1],
-           "goals": [{"position": [3, 0, 4], "radius": 3.0}], "instruction": {"instruction_text": "Walk."}, "reference_path": [[0, 0, 0], [3, 0, 4]]}
+EPISODE = {
+    "episode_id": 7,
+    "trajectory_id": 4,
+    "scene_id": "mp3d/s1/s1.glb",
+    "start_position": [0, 0, 0],
+    "start_rotation": [0, 0, 0, 1],
+    "goals": [{"position": [3, 0, 4], "radius": 3.0}],
+    "instruction": {"instruction_text": "Walk."},
+    "reference_path": [[0, 0, 0], [3, 0, 4]],
+}
 
 
 def test_vlnce_scene_ids_stay_inside_the_scenes_folder_and_gzip_bombs_are_refused(tmp_path):
@@ -181,7 +262,10 @@ def test_vlnce_scene_ids_stay_inside_the_scenes_folder_and_gzip_bombs_are_refuse
         with pytest.raises(DatasetError) as err:
             load_vlnce(path, scenes_dir=tmp_path / "scenes")
         assert err.value.field == "episodes[0].scene_id"
-    assert scene_path(tmp_path / "scenes", "data/scene_datasets/mp3d/s1/s1.glb") == (tmp_path / "scenes" / "mp3d/s1/s1.glb").resolve()
+    assert (
+        scene_path(tmp_path / "scenes", "data/scene_datasets/mp3d/s1/s1.glb")
+        == (tmp_path / "scenes" / "mp3d/s1/s1.glb").resolve()
+    )
     bomb = tmp_path / "bomb.json.gz"
     with gzip.open(bomb, "wb", compresslevel=9) as f:
         f.write(b'{"episodes": [' + b" " * (64 << 20) + b"]}")
@@ -190,11 +274,14 @@ def test_vlnce_scene_ids_stay_inside_the_scenes_folder_and_gzip_bombs_are_refuse
         load_vlnce(bomb, max_bytes=16 << 20)
 
 
-@pytest.mark.parametrize("gt,field", [
-    ({"7": {"locations": [[0, 0, 0], [1, 2]]}}, "7.locations[1]"),
-    ({"7": {"locations": [[0, 0, float("nan")]]}}, "7.locations[0][2]"),
-    ({"7": [[0, 0, 0]]}, "7.locations"),
-])
+@pytest.mark.parametrize(
+    "gt,field",
+    [
+        ({"7": {"locations": [[0, 0, 0], [1, 2]]}}, "7.locations[1]"),
+        ({"7": {"locations": [[0, 0, float("nan")]]}}, "7.locations[0][2]"),
+        ({"7": [[0, 0, 0]]}, "7.locations"),
+    ],
+)
 def test_vlnce_ground_truth_of_the_wrong_shape_names_the_episode(tmp_path, gt, field):
     (tmp_path / "e.json").write_text(json.dumps({"episodes": [EPISODE]}))
     (tmp_path / "gt.json").write_text(json.dumps(gt))
@@ -207,9 +294,19 @@ def test_vlnce_ground_truth_of_the_wrong_shape_names_the_episode(tmp_path, gt, f
 
 
 def test_loose_and_strict_instruction_levels_come_from_their_own_counts():
-    turn = lambda strict, loose, n: {"index": 0, "repeat": 0, "turn": 0, "scores": {  # noqa: E731
-        "pif": strict / n, "prompt_strict": float(strict == n), "prompt_loose": float(loose == n),
-        "n_instructions": float(n), "n_followed_strict": float(strict), "n_followed_loose": float(loose)}}
+    turn = lambda strict, loose, n: {
+        "index": 0,
+        "repeat": 0,
+        "turn": 0,
+        "scores": {  # noqa: E731
+            "pif": strict / n,
+            "prompt_strict": float(strict == n),
+            "prompt_loose": float(loose == n),
+            "n_instructions": float(n),
+            "n_followed_strict": float(strict),
+            "n_followed_loose": float(loose),
+        },
+    }
     m = dialogue_metrics([[turn(1, 3, 4), turn(2, 2, 2)]])["metrics"]
     assert m["inst_strict"] == pytest.approx(3 / 6) and m["inst_loose"] == pytest.approx(5 / 6)
     assert m["prompt_strict"] == 0.5 and m["prompt_loose"] == 0.5
@@ -226,7 +323,9 @@ def test_aitw_taps_match_through_the_enlarged_box_only_inside_it():
     assert not aitw_match(tap(0.44, 0.44), tap(0.68, 0.66), [box])  # 0.01 past the enlarged edge
     assert not aitw_match(tap(0.44, 0.44), tap(0.66, 0.66), [])
     corner = (0.02, 0.02, 0.1, 0.1)  # top-left clamped at 0, size kept: covers 0..0.24
-    assert aitw_match(tap(0.0, 0.0), tap(0.235, 0.235), [corner]) and not aitw_match(tap(0.0, 0.0), tap(0.245, 0.235), [corner])
+    assert aitw_match(tap(0.0, 0.0), tap(0.235, 0.235), [corner]) and not aitw_match(
+        tap(0.0, 0.0), tap(0.245, 0.235), [corner]
+    )
 
 
 def test_unreachable_nav_errors_are_counted_apart_and_spl_at_the_goal_is_zero():

@@ -1,5 +1,6 @@
 """The benchmark scripts run (on small sizes) and print their ratios; their targets are measured by
 running them in full, not asserted here."""
+
 import re
 import subprocess
 import sys
@@ -11,18 +12,23 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("script,args,ratios", [
-    ("harness_overhead.py", ["--episodes", "2", "--pairs", "2", "--requests", "32"], 2),
-    ("image_dialogue.py", ["--episodes", "1", "--turns", "6"], 1),
-    ("gui.py", ["--episodes", "3"], 2),
-    ("nav.py", ["--episodes", "1", "--size", "64"], 1),
-    ("scorers.py", ["--images", "8", "--batch", "4"], 1),
-    ("scaling.py", ["--episodes", "6", "--size", "32", "--rounds", "1"], 2),
-    ("fuzz.py", ["--replies", "30"], 0),
-    ("soak.py", ["--episodes", "12", "--first", "4"], 2),
-])
+@pytest.mark.parametrize(
+    "script,args,ratios",
+    [
+        ("harness_overhead.py", ["--episodes", "2", "--pairs", "2", "--requests", "32"], 2),
+        ("image_dialogue.py", ["--episodes", "1", "--turns", "6"], 1),
+        ("gui.py", ["--episodes", "3"], 2),
+        ("nav.py", ["--episodes", "1", "--size", "64"], 1),
+        ("scorers.py", ["--images", "8", "--batch", "4"], 1),
+        ("scaling.py", ["--episodes", "6", "--size", "32", "--rounds", "1"], 2),
+        ("fuzz.py", ["--replies", "30"], 0),
+        ("soak.py", ["--episodes", "12", "--first", "4"], 2),
+    ],
+)
 def test_benchmark_prints_its_ratios(script, args, ratios):
-    done = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     found = re.findall(r"ratio [^:]*:\s*([0-9.]+)", done.stdout)
     assert len(found) == ratios and all(float(r) > 0 for r in found), done.stdout

@@ -1,5 +1,6 @@
 """Detectors: exact OpenCV detection on procedural shape scenes, the shipped PP-OCR model on rendered
 text, and caching by image content."""
+
 from collections import Counter
 
 import numpy as np
@@ -20,7 +21,9 @@ def test_shape_detector_matches_the_scene_ground_truth(seed):
     truth = Counter(f"{o['colour']} {o['shape']}" for o in scene.facts["objects"])
     assert Counter(d.label for d in found) == truth
     for obj in scene.facts["objects"]:  # every object's centre lies in a box with its label
-        assert any(d.label == f"{obj['colour']} {obj['shape']}" and point_in_box(obj["x"], obj["y"], d.box) for d in found)
+        assert any(
+            d.label == f"{obj['colour']} {obj['shape']}" and point_in_box(obj["x"], obj["y"], d.box) for d in found
+        )
 
 
 def test_ocr_reads_rendered_text_with_the_shipped_model():

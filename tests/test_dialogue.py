@@ -1,5 +1,6 @@
 """The image-dialogue family: exact ground truth, accumulating instructions that never conflict,
 an oracle that is perfect, and answer extraction tolerant of the instructions."""
+
 import itertools
 
 import gymnasium as gym
@@ -78,32 +79,35 @@ def test_reminder_variant_restates_instructions_over_the_same_dialogue():
             assert "Reminder of all instructions" in b.parts[-1].text and "Reminder" not in a.parts[-1].text
 
 
-@pytest.mark.parametrize("reply,answer,ok", [
-    ("the answer is seven", Answer("number", 7.0), True),
-    ('{"answer": "7", "note": "8"}', Answer("number", 7.0), True),
-    ("```json\n{\"answer\": 12}\n```", Answer("number", 12.0), True),
-    ("SECTION 1\nThe answer is 4.", Answer("number", 4.0), True),
-    ("It is 8, not 7", Answer("number", 7.0), False),
-    ("1,234 items", Answer("number", 1234.0), True),
-    ("THE COLOUR IS RED!", Answer("exact", "red", ("red", "blue")), True),
-    ("red or blue", Answer("exact", "blue", ("red", "blue")), False),
-    ("**Blue**", Answer("exact", "blue", ("red", "blue")), True),
-    ("gray and pink", Answer("set", ["gray", "pink"], ("gray", "pink", "red")), True),
-    ("gray, pink and red", Answer("set", ["gray", "pink"], ("gray", "pink", "red")), False),
-    ("it reads PLANET", Answer("exact", "planet"), True),
-    ("it reads planetary", Answer("exact", "planet"), False),
-    ("Yes!", Answer("yesno", True), True),
-    ("no, yes", Answer("yesno", True), False),
-    ("it shows 3:05", Answer("time", "3:05"), True),
-    ("option (b)", Answer("choice", "B", ("A) cat", "B) dog")), True),
-    ("a dog", Answer("choice", "B", ("A) cat", "B) dog")), True),
-    ("", Answer("number", 0.0), False),
-    ("[10, 10, 30, 30]", Answer("box", [10, 10, 30, 30]), True),
-    ("The box is 12 12 31 29", Answer("box", [10, 10, 30, 30]), True),
-    ('{"answer": "[11, 9, 30, 31]"}', Answer("box", [10, 10, 30, 30]), True),
-    ("[40, 40, 60, 60]", Answer("box", [10, 10, 30, 30]), False),
-    ("10, 10", Answer("box", [10, 10, 30, 30]), False),
-])
+@pytest.mark.parametrize(
+    "reply,answer,ok",
+    [
+        ("the answer is seven", Answer("number", 7.0), True),
+        ('{"answer": "7", "note": "8"}', Answer("number", 7.0), True),
+        ('```json\n{"answer": 12}\n```', Answer("number", 12.0), True),
+        ("SECTION 1\nThe answer is 4.", Answer("number", 4.0), True),
+        ("It is 8, not 7", Answer("number", 7.0), False),
+        ("1,234 items", Answer("number", 1234.0), True),
+        ("THE COLOUR IS RED!", Answer("exact", "red", ("red", "blue")), True),
+        ("red or blue", Answer("exact", "blue", ("red", "blue")), False),
+        ("**Blue**", Answer("exact", "blue", ("red", "blue")), True),
+        ("gray and pink", Answer("set", ["gray", "pink"], ("gray", "pink", "red")), True),
+        ("gray, pink and red", Answer("set", ["gray", "pink"], ("gray", "pink", "red")), False),
+        ("it reads PLANET", Answer("exact", "planet"), True),
+        ("it reads planetary", Answer("exact", "planet"), False),
+        ("Yes!", Answer("yesno", True), True),
+        ("no, yes", Answer("yesno", True), False),
+        ("it shows 3:05", Answer("time", "3:05"), True),
+        ("option (b)", Answer("choice", "B", ("A) cat", "B) dog")), True),
+        ("a dog", Answer("choice", "B", ("A) cat", "B) dog")), True),
+        ("", Answer("number", 0.0), False),
+        ("[10, 10, 30, 30]", Answer("box", [10, 10, 30, 30]), True),
+        ("The box is 12 12 31 29", Answer("box", [10, 10, 30, 30]), True),
+        ('{"answer": "[11, 9, 30, 31]"}', Answer("box", [10, 10, 30, 30]), True),
+        ("[40, 40, 60, 60]", Answer("box", [10, 10, 30, 30]), False),
+        ("10, 10", Answer("box", [10, 10, 30, 30]), False),
+    ],
+)
 def test_answer_extraction(reply, answer, ok):
     assert is_correct(answer, reply) is ok
 

@@ -1,5 +1,6 @@
 """The common episode interface: every registered env passes gymnasium's checker, seeds reproduce
 episodes byte for byte, spaces really check, and no text action ever raises."""
+
 import warnings
 
 import gymnasium as gym
@@ -82,17 +83,37 @@ def test_observation_and_hints_are_apart():
 
 REPLIES = st.one_of(
     st.text(max_size=300),
-    st.sampled_from(['{"action_type": "click", "x": NaN, "y": 1}', '{"action_type": "click", "x": -1e308, "y": 5}', "{" * 50,
-                     '{"answer": [1, 2]}', '{"action_type": "status"}', "<script>alert(1)</script>", "\x00\x1b[31m", "٣٤ 🙂 五"]),
-    st.builds(lambda x, y: f'{{"action_type": "click", "x": {x}, "y": {y}}}', st.floats(allow_nan=True), st.floats(allow_nan=True)),
+    st.sampled_from(
+        [
+            '{"action_type": "click", "x": NaN, "y": 1}',
+            '{"action_type": "click", "x": -1e308, "y": 5}',
+            "{" * 50,
+            '{"answer": [1, 2]}',
+            '{"action_type": "status"}',
+            "<script>alert(1)</script>",
+            "\x00\x1b[31m",
+            "٣٤ 🙂 五",
+        ]
+    ),
+    st.builds(
+        lambda x, y: f'{{"action_type": "click", "x": {x}, "y": {y}}}',
+        st.floats(allow_nan=True),
+        st.floats(allow_nan=True),
+    ),
 )
 
 
 @pytest.mark.parametrize("env_id", ENVS.names())
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(replies=st.lists(st.one_of(REPLIES, st.integers(0, 2**32 - 1)), min_size=1, max_size=4), seed=st.integers(0, 2**32 - 1))
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    replies=st.lists(st.one_of(REPLIES, st.integers(0, 2**32 - 1)), min_size=1, max_size=4),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_hostile_replies_never_raise_and_scores_stay_in_range(env_id, envs, replies, seed):
-    """Hypothesis texts, and hostile replies drawn from a seed (tests/hostile.py; benchmarks/fuzz.py runs 10,000 per env)."""
+    """Hypothesis texts, and hostile replies drawn from a seed (tests/hostile.py; benchmarks/fuzz.py runs 10,000 per
+    env)."""
     env = envs(env_id)
     env.reset(seed=seed)
     for reply in replies:

@@ -1,5 +1,6 @@
 """Multi-step GUI tasks on the app state machines: the device's semantics, the 43 goal templates
 solved by the oracle planner, AndroidWorld's success rule, and AITW step matching."""
+
 import json
 
 import gymnasium as gym
@@ -126,19 +127,50 @@ def test_aitw_matching_rules():
     assert aitw_match(down, up, []) and not strict_match(down, up, [])  # AITW ignores the sign
     assert not aitw_match(down, left, []) and not aitw_match(down, tap(500, 500), [])
     typed, other = to_aitw("input_text", {"text": "Hi"}, w, h), to_aitw("input_text", {"text": "Bye"}, w, h)
-    assert aitw_match(typed, other, []) and not strict_match(typed, other, []) and strict_match(typed, to_aitw("input_text", {"text": " hi "}, w, h), [])
-    assert not aitw_match(to_aitw("status", {"goal_status": "complete"}, w, h), to_aitw("status", {"goal_status": "infeasible"}, w, h), [])
+    assert (
+        aitw_match(typed, other, [])
+        and not strict_match(typed, other, [])
+        and strict_match(typed, to_aitw("input_text", {"text": " hi "}, w, h), [])
+    )
+    assert not aitw_match(
+        to_aitw("status", {"goal_status": "complete"}, w, h), to_aitw("status", {"goal_status": "infeasible"}, w, h), []
+    )
 
 
 def test_step_tasks_score_oracle_perfectly_and_levels_share_trajectories(tmp_path):
     for task in ("gui-steps", "gui-steps-high", "gui-tasks"):
         out = tmp_path / task
-        assert main(["run", "--no-progress", "--no-report", "--tasks", task, "--model", "oracle", "--limit", "6", "--output-dir", str(out)]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "--no-progress",
+                    "--no-report",
+                    "--tasks",
+                    task,
+                    "--model",
+                    "oracle",
+                    "--limit",
+                    "6",
+                    "--output-dir",
+                    str(out),
+                ]
+            )
+            == 0
+        )
     low = json.loads((tmp_path / "gui-steps" / "results.json").read_text())
-    assert low["results"]["gui-steps"]["step_acc_strict"] == 1.0 and low["results"]["gui-steps"]["episode_acc_aitw"] == 1.0
+    assert (
+        low["results"]["gui-steps"]["step_acc_strict"] == 1.0 and low["results"]["gui-steps"]["episode_acc_aitw"] == 1.0
+    )
     assert json.loads((tmp_path / "gui-tasks" / "results.json").read_text())["results"]["gui-tasks"]["success"] == 1.0
-    read = lambda t: sorted((json.loads(x) for x in (tmp_path / t / "samples" / f"{t}.jsonl").read_text().splitlines() if '"type": "turn"' in x),  # noqa: E731
-                            key=lambda r: (r["index"], r["turn"]))  # episodes finish in any order across workers
+    read = lambda t: sorted(
+        (
+            json.loads(x)
+            for x in (tmp_path / t / "samples" / f"{t}.jsonl").read_text().splitlines()
+            if '"type": "turn"' in x
+        ),  # noqa: E731
+        key=lambda r: (r["index"], r["turn"]),
+    )  # episodes finish in any order across workers
     low_turns, high_turns = read("gui-steps"), read("gui-steps-high")
     assert [t["target"]["gold"] for t in low_turns] == [t["target"]["gold"] for t in high_turns]
     assert "Step:" in low_turns[0]["observation"][1]["text"] and "Step:" not in high_turns[0]["observation"][1]["text"]
@@ -147,7 +179,24 @@ def test_step_tasks_score_oracle_perfectly_and_levels_share_trajectories(tmp_pat
 
 def test_random_agent_is_near_zero(tmp_path):
     out = tmp_path / "r"
-    assert main(["run", "--no-progress", "--no-report", "--tasks", "gui-tasks", "--model", "random", "--limit", "10", "--output-dir", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--no-progress",
+                "--no-report",
+                "--tasks",
+                "gui-tasks",
+                "--model",
+                "random",
+                "--limit",
+                "10",
+                "--output-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert json.loads((out / "results.json").read_text())["results"]["gui-tasks"]["success"] <= 0.2
 
 

@@ -1,4 +1,5 @@
 """Verifiers agree with IFEval's semantics on the shared ids, with hand-written edge cases."""
+
 import pytest
 
 from mmturn.vision.instructions import INSTRUCTIONS, describe, validate, verify
@@ -11,21 +12,40 @@ def v(iid, reply, loose=False, **kw):
 
 def test_at_least_thirty_instruction_types_including_ifevals_25():
     ifeval = {
-        "keywords:existence", "keywords:frequency", "keywords:forbidden_words", "keywords:letter_frequency",
-        "language:response_language", "length_constraints:number_sentences", "length_constraints:number_paragraphs",
-        "length_constraints:number_words", "length_constraints:nth_paragraph_first_word", "detectable_content:number_placeholders",
-        "detectable_content:postscript", "detectable_format:number_bullet_lists", "detectable_format:constrained_response",
-        "detectable_format:number_highlighted_sections", "detectable_format:multiple_sections", "detectable_format:json_format",
-        "detectable_format:title", "combination:two_responses", "combination:repeat_prompt", "startend:end_checker",
-        "startend:quotation", "change_case:capital_word_frequency", "change_case:english_capital",
-        "change_case:english_lowercase", "punctuation:no_comma",
+        "keywords:existence",
+        "keywords:frequency",
+        "keywords:forbidden_words",
+        "keywords:letter_frequency",
+        "language:response_language",
+        "length_constraints:number_sentences",
+        "length_constraints:number_paragraphs",
+        "length_constraints:number_words",
+        "length_constraints:nth_paragraph_first_word",
+        "detectable_content:number_placeholders",
+        "detectable_content:postscript",
+        "detectable_format:number_bullet_lists",
+        "detectable_format:constrained_response",
+        "detectable_format:number_highlighted_sections",
+        "detectable_format:multiple_sections",
+        "detectable_format:json_format",
+        "detectable_format:title",
+        "combination:two_responses",
+        "combination:repeat_prompt",
+        "startend:end_checker",
+        "startend:quotation",
+        "change_case:capital_word_frequency",
+        "change_case:english_capital",
+        "change_case:english_lowercase",
+        "punctuation:no_comma",
     }
     assert len(ifeval) == 25 and ifeval <= set(INSTRUCTIONS) and len(INSTRUCTIONS) >= 30
     assert all(describe(i, {}) for i in ("punctuation:no_comma", "detectable_format:title"))
 
 
 def test_counting_rules_are_ifevals():
-    assert count_words("don't stop") == 3 and count_words("3.5 km") == 3 and count_words("state-of-the-art **bold**") == 5
+    assert (
+        count_words("don't stop") == 3 and count_words("3.5 km") == 3 and count_words("state-of-the-art **bold**") == 5
+    )
     assert count_sentences("Dr. Smith arrived. He sat down!") == 2
     assert count_sentences("Is it 3.5 km? Yes.") == 2
 
@@ -89,7 +109,9 @@ def test_json_format_strips_fences_only():
 def test_keyword_marker_and_splitter_kwargs_are_stripped_as_ifeval_builds_them():
     assert v("keywords:frequency", "the cat and the dog", keyword=" the ", frequency=2, relation="at least")
     assert v("detectable_content:postscript", "Hi.\nP.S. bye", postscript_marker=" P.S. ")
-    assert v("detectable_format:multiple_sections", "SECTION 1 a SECTION 2 b", section_spliter=" SECTION ", num_sections=2)
+    assert v(
+        "detectable_format:multiple_sections", "SECTION 1 a SECTION 2 b", section_spliter=" SECTION ", num_sections=2
+    )
 
 
 def test_paragraphs_dividers_and_empty_middle():
@@ -100,12 +122,32 @@ def test_paragraphs_dividers_and_empty_middle():
 
 
 def test_nth_paragraph_first_word():
-    reply = "Intro here.\n\n\"Second, para.\n\nThird"
-    assert v("length_constraints:nth_paragraph_first_word", reply, num_paragraphs=3, nth_paragraph=2, first_word="second")
-    assert not v("length_constraints:nth_paragraph_first_word", "**Second** x\n\nb", num_paragraphs=2, nth_paragraph=1, first_word="second")
+    reply = 'Intro here.\n\n"Second, para.\n\nThird'
+    assert v(
+        "length_constraints:nth_paragraph_first_word", reply, num_paragraphs=3, nth_paragraph=2, first_word="second"
+    )
+    assert not v(
+        "length_constraints:nth_paragraph_first_word",
+        "**Second** x\n\nb",
+        num_paragraphs=2,
+        nth_paragraph=1,
+        first_word="second",
+    )
     # the word is lower-cased letter by letter, the kwarg as a string (Greek final sigma differs)
-    assert not v("length_constraints:nth_paragraph_first_word", "ΟΔΟΣ x\n\nb", num_paragraphs=2, nth_paragraph=1, first_word="ΟΔΟΣ")
-    assert v("length_constraints:nth_paragraph_first_word", "ΟΔΟΣ x\n\nb", num_paragraphs=2, nth_paragraph=1, first_word="οδοσ")
+    assert not v(
+        "length_constraints:nth_paragraph_first_word",
+        "ΟΔΟΣ x\n\nb",
+        num_paragraphs=2,
+        nth_paragraph=1,
+        first_word="ΟΔΟΣ",
+    )
+    assert v(
+        "length_constraints:nth_paragraph_first_word",
+        "ΟΔΟΣ x\n\nb",
+        num_paragraphs=2,
+        nth_paragraph=1,
+        first_word="οδοσ",
+    )
 
 
 def test_bullets_count_dash_rules_and_star_items_exactly():
@@ -122,7 +164,9 @@ def test_highlights_title_placeholders_postscript_sections():
     assert v("detectable_content:number_placeholders", "[name] at [address](x)", num_placeholders=2)
     assert v("detectable_content:postscript", "text\np. s. later", postscript_marker="P.S.")
     assert v("detectable_content:postscript", "mid p.s. here", postscript_marker="P.S.")  # not anchored, as in IFEval
-    assert v("detectable_format:multiple_sections", "SECTION 1 a SECTION 2 b", section_spliter="SECTION", num_sections=2)
+    assert v(
+        "detectable_format:multiple_sections", "SECTION 1 a SECTION 2 b", section_spliter="SECTION", num_sections=2
+    )
     assert not v("detectable_format:multiple_sections", "Section One a", section_spliter="Section", num_sections=1)
 
 
@@ -136,11 +180,16 @@ def test_two_responses_quotation_repeat_constrained():
 
 
 def test_capital_word_frequency_counts_nltk_tokens():
-    assert v("change_case:capital_word_frequency", "I saw NASA and the USA.", capital_frequency=3, capital_relation="at least")
+    assert v(
+        "change_case:capital_word_frequency",
+        "I saw NASA and the USA.",
+        capital_frequency=3,
+        capital_relation="at least",
+    )
 
 
 def test_mmmt_if_categories_with_markdown_quotes_and_unicode():
-    assert v("sentence:start_letter", "**Basically** yes. \"But\" why? 3 Bananas!", letter="B")
+    assert v("sentence:start_letter", '**Basically** yes. "But" why? 3 Bananas!', letter="B")
     assert not v("sentence:start_letter", "Basically yes. And no.", letter="B")
     assert v("sentence:end_mark", 'Is it? "Really?" *Sure?*', mark="?")
     assert not v("sentence:end_mark", "Is it? No.", mark="?")

@@ -1,5 +1,6 @@
 """Users' dialogue data: JSONL, MMDU JSON and the MMMT-IF CSV; every malformed input is an error
 naming file, line and field, and nothing outside the dataset folder is read."""
+
 import json
 import os
 
@@ -22,29 +23,55 @@ def write_image(path, size=(40, 30)):
 def test_shipped_sample_runs_with_the_oracle(tmp_path):
     path = ASSETS / "samples" / "dialogue" / "dialogues.jsonl"
     out = tmp_path / "o"
-    assert main(["run", "--no-progress", "--no-report", "--tasks", "dialogue-jsonl", "--model", "oracle",
-                 "--task-args", f"path={path}", "--output-dir", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--no-progress",
+                "--no-report",
+                "--tasks",
+                "dialogue-jsonl",
+                "--model",
+                "oracle",
+                "--task-args",
+                f"path={path}",
+                "--output-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     res = json.loads((out / "results.json").read_text())
     assert res["results"]["dialogue-jsonl"]["accuracy"] == 1.0 and res["results"]["dialogue-jsonl"]["pif"] == 1.0
     assert res["counts"]["dialogue-jsonl"]["episodes"] == 2 and res["counts"]["dialogue-jsonl"]["turns"] == 6
 
 
-@pytest.mark.parametrize("line,field", [
-    ("{not json", None),
-    ('["a list"]', None),
-    ('{"turns": []}', "images"),
-    ('{"images": "x.png", "turns": []}', "images"),
-    ('{"images": [], "turns": []}', "turns"),
-    ('{"images": [], "turns": [{"answer": 1}]}', "turns[0].question"),
-    ('{"images": [], "turns": [{"question": "q", "answer": "x", "answer_type": "number"}]}', "turns[0].answer"),
-    ('{"images": [], "turns": [{"question": "q", "instructions": [{"id": "nope:x"}]}]}', "turns[0].instructions[0]"),
-    ('{"images": [], "turns": [{"question": "q", "instructions": [{"id": "punctuation:no_comma", "kwargs": {"x": 1}}]}]}', "turns[0].instructions[0]"),
-    ('{"images": ["missing.png"], "turns": [{"question": "q"}]}', "images[0]"),
-    ('{"images": ["../outside.png"], "turns": [{"question": "q"}]}', "images[0]"),
-    ('{"images": ["/etc/passwd"], "turns": [{"question": "q"}]}', "images[0]"),
-    ('{"images": ["http://example.com/a.png"], "turns": [{"question": "q"}]}', "images[0]"),
-    ('{"images": ["ok.png"], "turns": [{"question": "q", "images": [3]}]}', "turns[0].images"),
-])
+@pytest.mark.parametrize(
+    "line,field",
+    [
+        ("{not json", None),
+        ('["a list"]', None),
+        ('{"turns": []}', "images"),
+        ('{"images": "x.png", "turns": []}', "images"),
+        ('{"images": [], "turns": []}', "turns"),
+        ('{"images": [], "turns": [{"answer": 1}]}', "turns[0].question"),
+        ('{"images": [], "turns": [{"question": "q", "answer": "x", "answer_type": "number"}]}', "turns[0].answer"),
+        (
+            '{"images": [], "turns": [{"question": "q", "instructions": [{"id": "nope:x"}]}]}',
+            "turns[0].instructions[0]",
+        ),
+        (
+            '{"images": [], "turns": [{"question": "q", "instructions": [{"id": '
+            '"punctuation:no_comma", "kwargs": {"x": 1}}]}]}',
+            "turns[0].instructions[0]",
+        ),
+        ('{"images": ["missing.png"], "turns": [{"question": "q"}]}', "images[0]"),
+        ('{"images": ["../outside.png"], "turns": [{"question": "q"}]}', "images[0]"),
+        ('{"images": ["/etc/passwd"], "turns": [{"question": "q"}]}', "images[0]"),
+        ('{"images": ["http://example.com/a.png"], "turns": [{"question": "q"}]}', "images[0]"),
+        ('{"images": ["ok.png"], "turns": [{"question": "q", "images": [3]}]}', "turns[0].images"),
+    ],
+)
 def test_malformed_jsonl_names_file_line_and_field(tmp_path, line, field):
     write_image(tmp_path / "data" / "ok.png")
     write_image(tmp_path / "outside.png")
@@ -80,11 +107,30 @@ def test_jsonl_episode_interleaves_images_and_accumulates_instructions(tmp_path)
     write_image(tmp_path / "a.png")
     write_image(tmp_path / "b.png", (50, 20))
     path = tmp_path / "d.jsonl"
-    path.write_text(json.dumps({"id": "x", "images": ["a.png", "b.png"], "turns": [
-        {"question": "How many?", "answer": 3, "images": [0], "instructions": [{"id": "punctuation:no_comma", "kwargs": {}}]},
-        {"question": "Colour?", "answer": "red", "choices": ["red", "blue"], "images": [1],
-         "instructions": [["sentence:end_mark", {"mark": "!"}]]},
-    ]}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "id": "x",
+                "images": ["a.png", "b.png"],
+                "turns": [
+                    {
+                        "question": "How many?",
+                        "answer": 3,
+                        "images": [0],
+                        "instructions": [{"id": "punctuation:no_comma", "kwargs": {}}],
+                    },
+                    {
+                        "question": "Colour?",
+                        "answer": "red",
+                        "choices": ["red", "blue"],
+                        "images": [1],
+                        "instructions": [["sentence:end_mark", {"mark": "!"}]],
+                    },
+                ],
+            }
+        )
+        + "\n"
+    )
     env = gym.make("mmturn/DialogueDataset-v0", path=str(path)).unwrapped
     obs, info = env.reset(seed=0, options={"index": 0})
     assert [p.kind for p in obs["parts"]] == ["image", "text"] and obs["parts"][0].image.shape == (30, 40, 3)
@@ -92,19 +138,28 @@ def test_jsonl_episode_interleaves_images_and_accumulates_instructions(tmp_path)
     assert info["scores"]["accuracy"] == 1.0 and info["scores"]["pif"] == 1.0
     assert obs["parts"][0].image.shape == (20, 50, 3)
     _, _, term, _, info = env.step("Red, I think.")
-    assert term and info["target"]["instructions"] == [["punctuation:no_comma", {}], ["sentence:end_mark", {"mark": "!"}]]
+    assert term and info["target"]["instructions"] == [
+        ["punctuation:no_comma", {}],
+        ["sentence:end_mark", {"mark": "!"}],
+    ]
     assert info["scores"]["pif"] == 0.0 and info["scores"]["accuracy"] == 1.0
 
 
 def test_mmdu_json(tmp_path):
     for name in ("1.jpg", "2.jpg"):
         write_image(tmp_path / "imgs" / name)
-    data = {"7": {"id": "7", "image": ["imgs/1.jpg", "imgs/2.jpg"], "conversations": [
-        {"from": "user", "value": "<ImageHere><ImageHere>Compare the two images."},
-        {"from": "assistant", "value": "Reference answer."},
-        {"from": "user", "value": "And the first?"},
-        {"from": "assistant", "value": "Another reference."},
-    ]}}
+    data = {
+        "7": {
+            "id": "7",
+            "image": ["imgs/1.jpg", "imgs/2.jpg"],
+            "conversations": [
+                {"from": "user", "value": "<ImageHere><ImageHere>Compare the two images."},
+                {"from": "assistant", "value": "Reference answer."},
+                {"from": "user", "value": "And the first?"},
+                {"from": "assistant", "value": "Another reference."},
+            ],
+        }
+    }
     path = tmp_path / "benchmark.json"
     path.write_text(json.dumps(data))
     specs = load_mmdu(path, tmp_path)
@@ -116,29 +171,42 @@ def test_mmdu_json(tmp_path):
         load_mmdu(path, tmp_path)
 
 
-CSV_HEADER = "conversation id,turn count (which turn in this conversation),prompt,all instructions,instruction count,image 1,image 2\n"
+CSV_HEADER = (
+    "conversation id,turn count (which turn in this conversation),prompt,all instructions,instruction "
+    "count,image 1,image 2\n"
+)
 
 
 def test_mmmt_if_csv_instructions_parse_and_accumulate(tmp_path):
     write_image(tmp_path / "i1.png")
     rows = (
-        '0,1,"Instruction: Include at least one odd \nnumber bigger than 5 in each of your \nresponses. Describe Image1.",'
+        '0,1,"Instruction: Include at least one odd \nnumber bigger than 5 in each of your '
+        '\nresponses. Describe Image1.",'
         '"Instruction: Include at least one odd \nnumber bigger than 5 in each of your \nresponses.",1,i1.png,\n'
-        '0,2,"Instruction: End every sentence with a \nexclamation mark (!). What else?","Instruction: Include at least one odd '
-        'number bigger than 5 in each of your responses. Instruction: End every sentence with a exclamation mark (!).",2,,\n'
+        '0,2,"Instruction: End every sentence with a \nexclamation mark (!). What '
+        'else?","Instruction: Include at least one odd '
+        "number bigger than 5 in each of your responses. Instruction: End every sentence with a "
+        'exclamation mark (!).",2,,\n'
     )
     path = tmp_path / "mmmt.csv"
     path.write_text(CSV_HEADER + rows)
     specs = load_mmmt_if_csv(path, tmp_path)
     turns = specs[0].turns
-    assert turns[0].images == ["i1.png"] and turns[0].new_instructions == [["detectable_content:number_parity", {"parity": "odd", "greater_than": 5}]]
+    assert turns[0].images == ["i1.png"] and turns[0].new_instructions == [
+        ["detectable_content:number_parity", {"parity": "odd", "greater_than": 5}]
+    ]
     assert turns[1].new_instructions == [["sentence:end_mark", {"mark": "!"}]]
-    assert parse_mmmt_if_instruction("Only use responses to question where each sentence in the response is at most 18 words") == \
-        ["sentence:words_per_sentence", {"num_words": 18, "relation": "at most"}]
-    assert parse_mmmt_if_instruction("Make all the following responses no more than 4 sentences.") == \
-        ["sentence:count", {"num_sentences": 4, "relation": "at most"}]
+    assert parse_mmmt_if_instruction(
+        "Only use responses to question where each sentence in the response is at most 18 words"
+    ) == ["sentence:words_per_sentence", {"num_words": 18, "relation": "at most"}]
+    assert parse_mmmt_if_instruction("Make all the following responses no more than 4 sentences.") == [
+        "sentence:count",
+        {"num_sentences": 4, "relation": "at most"},
+    ]
     assert parse_mmmt_if_instruction("Start every sentence with the letter (S).")[1] == {"letter": "S"}
-    assert parse_mmmt_if_instruction("Use the word 'per se' at least once in all future responses.")[1] == {"phrase": "per se"}
+    assert parse_mmmt_if_instruction("Use the word 'per se' at least once in all future responses.")[1] == {
+        "phrase": "per se"
+    }
 
 
 def test_mmmt_if_csv_missing_image_and_unknown_instruction(tmp_path):
@@ -156,7 +224,19 @@ def test_mmmt_if_csv_missing_image_and_unknown_instruction(tmp_path):
 def test_dataset_error_reaches_the_cli_as_one_line(tmp_path, capsys):
     path = tmp_path / "d.jsonl"
     path.write_text("{broken\n")
-    code = main(["run", "--no-progress", "--tasks", "dialogue-jsonl", "--model", "oracle", "--task-args", f"path={path}",
-                 "--output-dir", str(tmp_path / "o")])
+    code = main(
+        [
+            "run",
+            "--no-progress",
+            "--tasks",
+            "dialogue-jsonl",
+            "--model",
+            "oracle",
+            "--task-args",
+            f"path={path}",
+            "--output-dir",
+            str(tmp_path / "o"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and f"{path}, line 1" in err and "Traceback" not in err

@@ -1,11 +1,22 @@
 """Navigation metrics against their published definitions on hand-computed cases."""
+
 import math
 
 import networkx as nx
 import numpy as np
 import pytest
 
-from mmturn.embodied.nav.metrics import (dedupe_path, dtw, ndtw, oracle_success, path_length, sdtw, soft_spl, spl, success)
+from mmturn.embodied.nav.metrics import (
+    dedupe_path,
+    dtw,
+    ndtw,
+    oracle_success,
+    path_length,
+    sdtw,
+    soft_spl,
+    spl,
+    success,
+)
 
 
 def line(*xs):

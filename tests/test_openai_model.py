@@ -1,4 +1,5 @@
 """The ``openai`` adapter against a local fault-injecting server and a real ``transformers serve``."""
+
 import asyncio
 import json
 import logging
@@ -14,15 +15,23 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from mmturn.testing.fake_openai import FakeOpenAIServer, ServerState, decode_data_uri
+
 from mmturn.tasks.cli import main
 from mmturn.tasks.model import ModelError
-from mmturn.tasks.types import Message, Part, Request
 from mmturn.tasks.models.openai_chat import OpenAIChat
+from mmturn.tasks.types import Message, Part, Request
+from mmturn.testing.fake_openai import FakeOpenAIServer, ServerState, decode_data_uri
 
 
 def model(server, **kw) -> OpenAIChat:
-    return OpenAIChat(model="fake", base_url=server.base_url, cache=kw.pop("cache", None), backoff_initial=0.01, backoff_max=0.05, **kw)
+    return OpenAIChat(
+        model="fake",
+        base_url=server.base_url,
+        cache=kw.pop("cache", None),
+        backoff_initial=0.01,
+        backoff_max=0.05,
+        **kw,
+    )
 
 
 def ask(m: OpenAIChat, *requests: Request):
@@ -37,13 +46,18 @@ def ask(m: OpenAIChat, *requests: Request):
 
 def image(h=20, w=30, value=None):
     rng = np.random.default_rng(h * w)
-    return Part.of_image(rng.integers(0, 256, (h, w, 3), dtype=np.uint8) if value is None else np.full((h, w, 3), value, np.uint8))
+    return Part.of_image(
+        rng.integers(0, 256, (h, w, 3), dtype=np.uint8) if value is None else np.full((h, w, 3), value, np.uint8)
+    )
 
 
 def test_interleaved_parts_and_history_are_sent_in_order():
     a, b = image(20, 30), image(40, 10)
-    messages = [Message("user", (Part.of_text("first"), a, Part.of_text("mid"), b)), Message("assistant", (Part.of_text("ok"),)),
-                Message("user", (Part.of_text("again"), a))]
+    messages = [
+        Message("user", (Part.of_text("first"), a, Part.of_text("mid"), b)),
+        Message("assistant", (Part.of_text("ok"),)),
+        Message("user", (Part.of_text("again"), a)),
+    ]
     with FakeOpenAIServer() as server:
         (reply,) = ask(model(server), Request(messages, seed=1))
         body = server.state.requests[0]
@@ -78,7 +92,10 @@ def test_client_errors_are_not_retried_and_giving_up_is_a_model_error():
 
 def test_finish_reasons_are_recorded():
     with FakeOpenAIServer(ServerState(faults=["content_filter", "length"])) as server:
-        replies = ask(model(server, max_connections=1), *[Request([Message("user", (Part.of_text(f"q{i}"),))], seed=i) for i in range(2)])
+        replies = ask(
+            model(server, max_connections=1),
+            *[Request([Message("user", (Part.of_text(f"q{i}"),))], seed=i) for i in range(2)],
+        )
     assert sorted(r.error for r in replies) == ["finish_reason=content_filter", "finish_reason=length"]
 
 
@@ -96,7 +113,10 @@ def test_cache_is_keyed_by_the_exact_request(tmp_path):
 def test_max_connections_bounds_requests_in_flight():
     state = ServerState(latency_s=0.05)
     with FakeOpenAIServer(state) as server:
-        replies = ask(model(server, max_connections=4), *[Request([Message("user", (Part.of_text(str(i)),))], seed=i) for i in range(24)])
+        replies = ask(
+            model(server, max_connections=4),
+            *[Request([Message("user", (Part.of_text(str(i)),))], seed=i) for i in range(24)],
+        )
     assert len(replies) == 24 and state.peak_in_flight == 4
 
 
@@ -108,9 +128,24 @@ def test_api_key_is_sent_but_never_written(tmp_path, monkeypatch, capfd, caplog)
     out = tmp_path / "run"
     with FakeOpenAIServer() as server:
         for model, task in (("openai", "mmmt-if"), ("openai-images", "edit-multiturn")):
-            code = main(["--log-level", "DEBUG", "run", "--no-progress", "--tasks", task, "--model", model, "--limit", "1",
-                         "--model-args", f"model=fake,base_url={server.base_url},api_key_env=MMTURN_TEST_KEY,cache={tmp_path / 'c.sqlite'}",
-                         "--output-dir", str(out / model)])
+            code = main(
+                [
+                    "--log-level",
+                    "DEBUG",
+                    "run",
+                    "--no-progress",
+                    "--tasks",
+                    task,
+                    "--model",
+                    model,
+                    "--limit",
+                    "1",
+                    "--model-args",
+                    f"model=fake,base_url={server.base_url},api_key_env=MMTURN_TEST_KEY,cache={tmp_path / 'c.sqlite'}",
+                    "--output-dir",
+                    str(out / model),
+                ]
+            )
             assert code == 0
         assert {h["authorization"] for h in server.state.headers} == {f"Bearer {secret}"}
     printed = capfd.readouterr()
@@ -124,7 +159,19 @@ def test_api_key_is_sent_but_never_written(tmp_path, monkeypatch, capfd, caplog)
 
 def test_server_failures_error_the_episode_and_resume_redoes_it(tmp_path):
     out = str(tmp_path / "run")
-    args = ["run", "--no-progress", "--no-report", "--tasks", "mmmt-if", "--limit", "2", "--max-errors", "5", "--model", "openai"]
+    args = [
+        "run",
+        "--no-progress",
+        "--no-report",
+        "--tasks",
+        "mmmt-if",
+        "--limit",
+        "2",
+        "--max-errors",
+        "5",
+        "--model",
+        "openai",
+    ]
     with FakeOpenAIServer(ServerState(faults=["500"] * 3)) as server:
         margs = f"model=fake,base_url={server.base_url},cache=none,max_retries=1,backoff_initial=0.01,max_connections=1"
         assert main(args + ["--model-args", margs, "--output-dir", out]) == 0
@@ -144,17 +191,30 @@ def test_300_requests_with_30_percent_faults_record_every_turn_and_the_fault_fre
     for name, injected in (("clean", []), ("faulty", faults)):
         state = ServerState(faults=list(injected), slow_s=0.2, timeout_s=3.0)
         with FakeOpenAIServer(state) as server:
-            margs = f"model=fake,base_url={server.base_url},cache=none,timeout=1.0,max_retries=10,backoff_initial=0.01,backoff_max=0.2"
+            margs = (
+                f"model=fake,base_url={server.base_url},cache=none,timeout=1.0,max_retries=10,"
+                "backoff_initial=0.01,backoff_max=0.2"
+            )
             assert main(args + ["--model-args", margs, "--output-dir", str(tmp_path / name)]) == 0
         outcomes[name] = (json.loads((tmp_path / name / "results.json").read_text()), len(state.requests))
     (clean, n_clean), (faulty, n_faulty) = outcomes["clean"], outcomes["faulty"]
     retried = sum(f in ("429", "500", "503", "timeout", "drop", "malformed", "empty") for f in faults)
     assert n_clean >= 300 and n_faulty >= 300 + retried and retried > 40  # each retryable fault cost one more request
-    assert faulty["counts"] == clean["counts"] == {"mmmt-if": {"asked": 15, "episodes": 15, "turns": 300, "errors": 0, "cached": 0}}
+    assert (
+        faulty["counts"]
+        == clean["counts"]
+        == {"mmmt-if": {"asked": 15, "episodes": 15, "turns": 300, "errors": 0, "cached": 0}}
+    )
     assert faulty["results"] == clean["results"] and faulty["curves"] == clean["curves"]
-    turns = [json.loads(x) for x in (tmp_path / "faulty" / "samples" / "mmmt-if.jsonl").read_text().splitlines() if '"type": "turn"' in x]
+    turns = [
+        json.loads(x)
+        for x in (tmp_path / "faulty" / "samples" / "mmmt-if.jsonl").read_text().splitlines()
+        if '"type": "turn"' in x
+    ]
     recorded = sorted(t["model_error"] for t in turns if t["model_error"])
-    assert recorded == sorted(f"finish_reason={k}" for k in ("content_filter", "length") for _ in range(faults.count(k)))
+    assert recorded == sorted(
+        f"finish_reason={k}" for k in ("content_filter", "length") for _ in range(faults.count(k))
+    )
 
 
 def _free_port() -> int:
@@ -172,8 +232,12 @@ def served_qwen(tiny_qwen):
         pytest.fail("the `transformers` CLI (transformers[serving]) is a dev dependency and must be installed")
     port = _free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([exe, "serve", str(tiny_qwen), "--device", "cpu", "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [exe, "serve", str(tiny_qwen), "--device", "cpu", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(transport=httpx.HTTPTransport(retries=0)) as client:
@@ -196,12 +260,29 @@ def served_qwen(tiny_qwen):
 @pytest.mark.slow
 def test_real_transformers_serve_runs_a_dialogue_and_gui_tasks_and_matches_local_hf(served_qwen, tiny_qwen, tmp_path):
     out = tmp_path / "served"
-    code = main(["run", "--no-progress", "--no-report", "--tasks", "mmmt-if,gui-tasks", "--model", "openai", "--limit", "1",
-                 "--model-args", f"model={tiny_qwen},base_url={served_qwen},cache=none,max_tokens=12", "--output-dir", str(out)])
+    code = main(
+        [
+            "run",
+            "--no-progress",
+            "--no-report",
+            "--tasks",
+            "mmmt-if,gui-tasks",
+            "--model",
+            "openai",
+            "--limit",
+            "1",
+            "--model-args",
+            f"model={tiny_qwen},base_url={served_qwen},cache=none,max_tokens=12",
+            "--output-dir",
+            str(out),
+        ]
+    )
     assert code == 0
     res = json.loads((out / "results.json").read_text())
     assert res["counts"]["mmmt-if"] == {"asked": 1, "episodes": 1, "turns": 20, "errors": 0, "cached": 0}
-    assert res["counts"]["gui-tasks"]["episodes"] == 1 and res["counts"]["gui-tasks"]["turns"] >= 10  # garbage replies use the budget
+    assert (
+        res["counts"]["gui-tasks"]["episodes"] == 1 and res["counts"]["gui-tasks"]["turns"] >= 10
+    )  # garbage replies use the budget
     first = json.loads((out / "samples" / "mmmt-if.jsonl").read_text().splitlines()[0])
     assert first["input_tokens"] > 0 and first["reply"]
     from mmturn.tasks.models.hf import HFModel
@@ -217,8 +298,23 @@ def test_real_transformers_serve_runs_a_dialogue_and_gui_tasks_and_matches_local
 def test_openai_model_runs_gui_grounding_with_screenshots(tmp_path):
     out = tmp_path / "gui"
     with FakeOpenAIServer() as server:
-        code = main(["run", "--no-progress", "--no-report", "--tasks", "gui-grounding", "--model", "openai", "--limit", "1",
-                     "--model-args", f"model=fake,base_url={server.base_url},cache=none", "--output-dir", str(out)])
+        code = main(
+            [
+                "run",
+                "--no-progress",
+                "--no-report",
+                "--tasks",
+                "gui-grounding",
+                "--model",
+                "openai",
+                "--limit",
+                "1",
+                "--model-args",
+                f"model=fake,base_url={server.base_url},cache=none",
+                "--output-dir",
+                str(out),
+            ]
+        )
         first = server.state.requests[0]["messages"][0]["content"]
     assert code == 0 and [c["type"] for c in first] == ["image_url", "text"]
     assert json.loads((out / "results.json").read_text())["counts"]["gui-grounding"]["turns"] == 5

@@ -1,6 +1,7 @@
 """The extension contract: the README's plugin, taken from the README text, runs through the CLI with the
 oracle and random baselines and passes check_plugin_env; abstract methods are enforced; spawned envs
 share no mutable state; tasks/ names no family."""
+
 import json
 import re
 from pathlib import Path
@@ -27,11 +28,30 @@ def test_the_readme_plugin_runs_through_the_cli_and_passes_the_checks(tmp_path, 
     monkeypatch.syspath_prepend(str(tmp_path))  # worker processes inherit sys.path
     monkeypatch.setenv("MMTURN_PLUGINS", "")
     for model in ("oracle", "random"):
-        assert main(["--plugins", "count_squares", "run", "--no-progress", "--tasks", "count-squares", "--model", model,
-                     "--limit", "4", "--output-dir", str(tmp_path / model)]) == 0
+        assert (
+            main(
+                [
+                    "--plugins",
+                    "count_squares",
+                    "run",
+                    "--no-progress",
+                    "--tasks",
+                    "count-squares",
+                    "--model",
+                    model,
+                    "--limit",
+                    "4",
+                    "--output-dir",
+                    str(tmp_path / model),
+                ]
+            )
+            == 0
+        )
     oracle = json.loads((tmp_path / "oracle" / "results.json").read_text())
     random = json.loads((tmp_path / "random" / "results.json").read_text())
-    assert oracle["results"]["count-squares"]["accuracy"] == 1.0 and random["results"]["count-squares"]["accuracy"] < 0.6
+    assert (
+        oracle["results"]["count-squares"]["accuracy"] == 1.0 and random["results"]["count-squares"]["accuracy"] < 0.6
+    )
     lo, hi = oracle["ci"]["count-squares"]["accuracy"]
     assert lo == hi == 1.0 and len(oracle["curves"]["count-squares"]["accuracy"]) == 3
     assert (tmp_path / "oracle" / "report.html").exists()

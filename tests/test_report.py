@@ -1,5 +1,6 @@
 """report.html renders its tables, plots and images in headless Chromium, and model text is shown
 as text: nothing a model writes can run."""
+
 import json
 from pathlib import Path
 
@@ -10,11 +11,14 @@ from mmturn.tasks.model import Model
 from mmturn.tasks.registry import MODELS, register_model
 from mmturn.tasks.types import Reply, Request
 
-HOSTILE = ('<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
-           '<a href="javascript:window.__pwned = 3">click</a></textarea><b>bold?</b>')
+HOSTILE = (
+    '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+    '<a href="javascript:window.__pwned = 3">click</a></textarea><b>bold?</b>'
+)
 CHROMIUM = "/usr/bin/chromium"
 
 if "hostile-test" not in MODELS:
+
     @register_model("hostile-test")
     class Hostile(Model):
         async def respond(self, request: Request) -> Reply:
@@ -25,8 +29,24 @@ if "hostile-test" not in MODELS:
 def report(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("runs")
     for model in ("oracle", "hostile-test"):
-        assert main(["run", "--no-progress", "--no-report", "--tasks", "mmmt-if", "--model", model, "--limit", "2",
-                     "--output-dir", str(root / model)]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "--no-progress",
+                    "--no-report",
+                    "--tasks",
+                    "mmmt-if",
+                    "--model",
+                    model,
+                    "--limit",
+                    "2",
+                    "--output-dir",
+                    str(root / model),
+                ]
+            )
+            == 0
+        )
     assert main(["report", str(root)]) == 0
     return root / "report.html"
 
@@ -42,7 +62,10 @@ def test_report_renders_in_chromium_and_runs_nothing(report):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         page = browser.new_page()
         page.goto(report.as_uri())
         page.click("details.episode >> nth=0 >> summary")
@@ -69,14 +92,33 @@ def test_report_renders_in_chromium_and_runs_nothing(report):
 def test_plots_skip_curves_without_points_and_mark_each_run():
     from mmturn.tasks.report import _curve_plots
 
-    runs = [("a", {"curves": {"t": {"pif": [1.0, 0.5, None], "empty": [None, None]}}}), ("b", {"curves": {"t": {"pif": [1.0, 0.5]}}})]
+    runs = [
+        ("a", {"curves": {"t": {"pif": [1.0, 0.5, None], "empty": [None, None]}}}),
+        ("b", {"curves": {"t": {"pif": [1.0, 0.5]}}}),
+    ]
     plots = _curve_plots("t", runs)
     assert [p["title"] for p in plots] == ["t pif"]  # no empty plot for a curve no run has a point of
 
 
 def test_report_of_one_run_folder(tmp_path):
     out = tmp_path / "one"
-    assert main(["run", "--no-progress", "--tasks", "mmmt-if", "--model", "oracle", "--limit", "1", "--output-dir", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--no-progress",
+                "--tasks",
+                "mmmt-if",
+                "--model",
+                "oracle",
+                "--limit",
+                "1",
+                "--output-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     html = (out / "report.html").read_text()
     assert "<h2>mmmt-if</h2>" in html and "data:image/jpeg;base64," in html
     assert json.loads((out / "results.json").read_text())["results"]["mmmt-if"]["pif"] == 1.0
@@ -90,7 +132,23 @@ def test_report_draws_the_predicted_click_on_gui_screenshots(tmp_path):
     from PIL import Image
 
     out = tmp_path / "gui"
-    assert main(["run", "--no-progress", "--tasks", "gui-grounding", "--model", "oracle", "--limit", "1", "--output-dir", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--no-progress",
+                "--tasks",
+                "gui-grounding",
+                "--model",
+                "oracle",
+                "--limit",
+                "1",
+                "--output-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     html = (out / "report.html").read_text()
     assert "<summary>oracle · episode 0" in html  # the run's model names the transcript
     uri = html.split('class="obs"', 1)[1].split('src="', 1)[1].split('"', 1)[0]
@@ -101,6 +159,24 @@ def test_report_draws_the_predicted_click_on_gui_screenshots(tmp_path):
 
 def test_report_shows_navigation_maps_and_frame_strips(tmp_path):
     out = tmp_path / "nav"
-    assert main(["run", "--no-progress", "--tasks", "vln-miniworld", "--model", "oracle", "--limit", "1", "--output-dir", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--no-progress",
+                "--tasks",
+                "vln-miniworld",
+                "--model",
+                "oracle",
+                "--limit",
+                "1",
+                "--output-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     html = (out / "report.html").read_text()
-    assert html.count('class="extra" alt="episode overview" src="data:image/jpeg;base64,') == 2  # the top-down map, the frame strip
+    assert (
+        html.count('class="extra" alt="episode overview" src="data:image/jpeg;base64,') == 2
+    )  # the top-down map, the frame strip

@@ -1,5 +1,6 @@
 """Scale-out: envs in worker processes and in Ray actors give the same metrics as in-process envs;
 a worker or actor killed mid-episode costs that episode a replay, never the run or its numbers."""
+
 import asyncio
 import json
 import subprocess
@@ -9,14 +10,16 @@ from pathlib import Path
 
 import psutil
 import pytest
+from waiting import wait_for_records
 
 from mmturn.tasks.model import make_model
 from mmturn.tasks.runner import RunConfig, run
-from waiting import wait_for_records
 
 
 def play(out: Path, task: str, model: str = "random", limit: int = 3, task_args: dict | None = None, **cfg) -> dict:
-    config = RunConfig(tasks=[task], model=model, task_args=task_args or {}, limit=limit, output_dir=out, progress=False, **cfg)
+    config = RunConfig(
+        tasks=[task], model=model, task_args=task_args or {}, limit=limit, output_dir=out, progress=False, **cfg
+    )
     return asyncio.run(run(config, make_model(model, {})))
 
 
@@ -33,8 +36,24 @@ def test_local_workers_give_the_inline_metrics(tmp_path):
 def test_killed_worker_process_replays_its_episode_with_identical_metrics(tmp_path):
     clean = play(tmp_path / "clean", "mmmt-if", limit=6, executor="inline")
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "mmturn.tasks.cli", "run", "--no-progress", "--no-report", "--tasks", "mmmt-if", "--model", "random",
-           "--limit", "6", "--workers", "2", "--output-dir", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mmturn.tasks.cli",
+        "run",
+        "--no-progress",
+        "--no-report",
+        "--tasks",
+        "mmmt-if",
+        "--model",
+        "random",
+        "--limit",
+        "6",
+        "--workers",
+        "2",
+        "--output-dir",
+        str(out),
+    ]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     try:
         wait_for_records(out / "samples" / "mmmt-if.jsonl", 5, proc)
@@ -54,7 +73,9 @@ def local_ray():
     ray = pytest.importorskip("ray")
     from mmturn.tasks.executors import RAY_SYSTEM_CONFIG
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="mmturn", _system_config=RAY_SYSTEM_CONFIG)
+    ray.init(
+        num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="mmturn", _system_config=RAY_SYSTEM_CONFIG
+    )
     yield ray
     ray.shutdown()
 
@@ -79,7 +100,9 @@ def test_killed_ray_actor_mid_episode_is_retried_with_identical_metrics(tmp_path
 
     def kill_one() -> None:
         wait_for_records(out / "samples" / "mmmt-if.jsonl", 5)
-        name = sorted(a["name"] for a in list_named_actors(all_namespaces=True) if a["name"].startswith("mmturn-env-mmmt-if"))[0]
+        name = sorted(
+            a["name"] for a in list_named_actors(all_namespaces=True) if a["name"].startswith("mmturn-env-mmmt-if")
+        )[0]
         local_ray.kill(local_ray.get_actor(name, namespace="mmturn"), no_restart=False)
         killed.append(name)
 
@@ -99,10 +122,25 @@ def test_model_replicas_as_ray_actors(tmp_path, local_ray, tiny_qwen):
 
     local = play(tmp_path / "local", "mmmt-if", limit=3, executor="local", workers=2)
     args = ["run", "--no-progress", "--no-report", "--tasks", "mmmt-if", "--executor", "ray", "--workers", "2"]
-    assert main(args + ["--limit", "3", "--model", "random", "--model-replicas", "2", "--output-dir", str(tmp_path / "replicas")]) == 0
+    assert (
+        main(
+            args
+            + ["--limit", "3", "--model", "random", "--model-replicas", "2", "--output-dir", str(tmp_path / "replicas")]
+        )
+        == 0
+    )
     replicated = json.loads((tmp_path / "replicas" / "results.json").read_text())
     assert same(local, replicated) and replicated["config"]["model_config"]["replicas"] == 2
-    hf = ["--model", "hf", "--model-args", f"pretrained={tiny_qwen},max_new_tokens=4", "--model-replicas", "1", "--limit", "1"]
+    hf = [
+        "--model",
+        "hf",
+        "--model-args",
+        f"pretrained={tiny_qwen},max_new_tokens=4",
+        "--model-replicas",
+        "1",
+        "--limit",
+        "1",
+    ]
     assert main(args + [*hf, "--output-dir", str(tmp_path / "hf")]) == 0
     counts = json.loads((tmp_path / "hf" / "results.json").read_text())["counts"]["mmmt-if"]
     assert counts == {"asked": 1, "episodes": 1, "turns": 20, "errors": 0, "cached": 0}

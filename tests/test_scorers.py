@@ -1,5 +1,6 @@
 """Visual scorers: CLIPScore as Hessel et al. define it on a tiny open_clip model loaded from disk,
 feature caching by image hash, and box / point grounding."""
+
 import numpy as np
 import pytest
 
@@ -40,7 +41,9 @@ def test_image_features_are_batched_and_cached_by_content(clip, monkeypatch):
     first = clip.image_features(parts)
     calls = []
     original = clip.embedder.image_features
-    monkeypatch.setattr(clip.embedder, "image_features", lambda imgs, bs=64: calls.append(len(imgs)) or original(imgs, bs))
+    monkeypatch.setattr(
+        clip.embedder, "image_features", lambda imgs, bs=64: calls.append(len(imgs)) or original(imgs, bs)
+    )
     copies = [Part.of_image(p.image.copy()) for p in parts]  # same pixels, new objects: still cached
     assert np.allclose(clip.image_features(copies), first) and calls == []
     clip.image_features(images(2, seed=2) + parts[:1])
@@ -61,8 +64,12 @@ def test_grounding_scorer_boxes_points_and_garbage():
 def test_description_turns_get_detector_claims_and_clipscore(tiny_clip):
     from mmturn.tasks.registry import ENVS
 
-    env = ENVS.get("mmturn/ImageDialogue-v0")(kinds=("shapes",), clip_model=tiny_clip["model"], clip_pretrained=tiny_clip["pretrained"],
-                                              clip_config=tiny_clip["model_config"])
+    env = ENVS.get("mmturn/ImageDialogue-v0")(
+        kinds=("shapes",),
+        clip_model=tiny_clip["model"],
+        clip_pretrained=tiny_clip["pretrained"],
+        clip_config=tiny_clip["model_config"],
+    )
     seen = 0
     for seed in range(6):
         obs, info = env.reset(seed=seed)

@@ -1,4 +1,5 @@
 """Waiting on a run in another process by reading the sample log it writes and flushes (no sleeps)."""
+
 import subprocess
 import threading
 from pathlib import Path

@@ -1,6 +1,7 @@
 """Claims about an image checked against detections: presence, absence, count, colour, region,
 left-of, same place as a box, text read by OCR, and background colour. Used by the ``detector``
 scorer, by image editing (what an edit must make true) and by users' own edit checks."""
+
 from __future__ import annotations
 
 import re
@@ -13,12 +14,24 @@ from mmturn.vision.detectors import Detection
 from mmturn.vision.drawing import COLOURS
 from mmturn.vision.geometry import iou, point_in_box
 
-REGIONS = {"top left": (0.0, 0.0, 0.5, 0.5), "top right": (0.5, 0.0, 1.0, 0.5),
-           "bottom left": (0.0, 0.5, 0.5, 1.0), "bottom right": (0.5, 0.5, 1.0, 1.0),
-           "left half": (0.0, 0.0, 0.5, 1.0), "right half": (0.5, 0.0, 1.0, 1.0),
-           "top half": (0.0, 0.0, 1.0, 0.5), "bottom half": (0.0, 0.5, 1.0, 1.0)}
-BACKGROUNDS = {"white": (250, 250, 250), "cream": (245, 235, 200), "light blue": (200, 225, 250),
-               "light green": (205, 240, 205), "light pink": (250, 215, 225), "light gray": (215, 215, 215)}
+REGIONS = {
+    "top left": (0.0, 0.0, 0.5, 0.5),
+    "top right": (0.5, 0.0, 1.0, 0.5),
+    "bottom left": (0.0, 0.5, 0.5, 1.0),
+    "bottom right": (0.5, 0.5, 1.0, 1.0),
+    "left half": (0.0, 0.0, 0.5, 1.0),
+    "right half": (0.5, 0.0, 1.0, 1.0),
+    "top half": (0.0, 0.0, 1.0, 0.5),
+    "bottom half": (0.0, 0.5, 1.0, 1.0),
+}
+BACKGROUNDS = {
+    "white": (250, 250, 250),
+    "cream": (245, 235, 200),
+    "light blue": (200, 225, 250),
+    "light green": (205, 240, 205),
+    "light pink": (250, 215, 225),
+    "light gray": (215, 215, 215),
+}
 KINDS = ("present", "absent", "count", "colour", "region", "left_of", "at", "text", "background")
 
 
@@ -78,7 +91,7 @@ def background_colour(image: np.ndarray) -> str:
 def box_colour(image: np.ndarray, box: Sequence[float]) -> str:
     """The named colour of an object: the median of the box's pixels that differ from the background."""
     x1, y1, x2, y2 = (int(round(v)) for v in box)
-    patch = image[max(0, y1):max(y1 + 1, y2), max(0, x1):max(x1 + 1, x2)].reshape(-1, 3).astype(float)
+    patch = image[max(0, y1) : max(y1 + 1, y2), max(0, x1) : max(x1 + 1, x2)].reshape(-1, 3).astype(float)
     if patch.size == 0:
         return ""
     border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).astype(float)
@@ -95,7 +108,9 @@ def needs_ocr(claims: Sequence[Claim]) -> bool:
     return any(c.kind == "text" for c in claims)
 
 
-def check_all(claims: Sequence[Claim], objects: Sequence[Detection], texts: Sequence[Detection], image: np.ndarray) -> list[bool]:
+def check_all(
+    claims: Sequence[Claim], objects: Sequence[Detection], texts: Sequence[Detection], image: np.ndarray
+) -> list[bool]:
     """Each claim checked against the object detections, or against the OCR lines for ``text`` claims."""
     return [check(c, texts if c.kind == "text" else objects, image) for c in claims]
 
@@ -125,7 +140,18 @@ def check(claim: Claim, detections: Sequence[Detection], image: np.ndarray) -> b
     return any(_centre(a.box)[0] < _centre(b.box)[0] for a in mine for b in others)
 
 
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 _REGION_NEAR = 48  # characters after a mention in which a region name counts as that object's position
 
 
@@ -143,7 +169,7 @@ def claims_in_text(text: str, labels: Sequence[str]) -> list[Claim]:
             if m.group(1):
                 n = int(m.group(1)) if m.group(1).isdigit() else _NUMBERS[m.group(1)]
                 claims.append(Claim("count", label, n))
-            after = low[m.end():m.end() + _REGION_NEAR].split(".")[0]
+            after = low[m.end() : m.end() + _REGION_NEAR].split(".")[0]
             region = next((r for r in REGIONS if r in after), None)
             if region:
                 claims.append(Claim("region", label, region))

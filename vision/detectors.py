@@ -1,6 +1,7 @@
 """Detectors for visual scoring, cached per image content hash: ``shapes`` (exact OpenCV detection of
 mmturn's procedural shape scenes: colour segmentation, contours, polygon classification) and ``ocr``
 (the PP-OCR text detector and recogniser shipped by ``rapidocr-onnxruntime``)."""
+
 from __future__ import annotations
 
 import functools
@@ -42,7 +43,9 @@ def detect_shapes(image: np.ndarray, min_area: int = 60) -> list[Detection]:
     found = []
     for colour, rgb in COLOURS.items():
         rgb = np.array(rgb)
-        mask = cv2.inRange(image, np.clip(rgb - 30, 0, 255), np.clip(rgb + 30, 0, 255)) // 255  # max |pixel - rgb| <= 30
+        mask = (
+            cv2.inRange(image, np.clip(rgb - 30, 0, 255), np.clip(rgb + 30, 0, 255)) // 255
+        )  # max |pixel - rgb| <= 30
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for c in contours:
@@ -88,16 +91,20 @@ class OpenVocabDetector:
             return []
         h, w = image.shape[:2]
         text = ". ".join(queries) + "." if self.grounding else [list(queries)]
-        inputs = self.processor(images=[np.array(image)], text=text, return_tensors="pt", padding=True, truncation=True).to(self.device)
+        inputs = self.processor(
+            images=[np.array(image)], text=text, return_tensors="pt", padding=True, truncation=True
+        ).to(self.device)
         with self.torch.no_grad():
             outputs = self.model(**inputs)
         size = [(max(h, w), max(h, w)) if self.square else (h, w)]
         if self.grounding:
             result = self.processor.post_process_grounded_object_detection(
-                outputs, inputs["input_ids"], threshold=self.threshold, text_threshold=self.threshold, target_sizes=size)[0]
+                outputs, inputs["input_ids"], threshold=self.threshold, text_threshold=self.threshold, target_sizes=size
+            )[0]
         else:
             result = self.processor.post_process_grounded_object_detection(
-                outputs, threshold=self.threshold, target_sizes=size, text_labels=[list(queries)])[0]
+                outputs, threshold=self.threshold, target_sizes=size, text_labels=[list(queries)]
+            )[0]
         out = []
         for box, score, label in zip(result["boxes"].tolist(), result["scores"].tolist(), result["text_labels"]):
             x1, y1, x2, y2 = (float(np.clip(v, 0, lim)) for v, lim in zip(box, (w, h, w, h)))

@@ -1,18 +1,36 @@
 """Drawing shared by the procedural families (image dialogue, image editing) and the detectors that
 check them: the named colours and shapes, filled shapes with their exact boxes, and seeded sensor noise."""
+
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
+
+from mmturn.assets import FONTS
 
 COLOURS = {
-    "red": (220, 40, 40), "green": (40, 170, 60), "blue": (40, 80, 220), "yellow": (235, 200, 30),
-    "purple": (140, 60, 180), "orange": (245, 140, 30), "black": (20, 20, 20), "pink": (240, 120, 180),
-    "brown": (130, 80, 40), "gray": (128, 128, 128),
+    "red": (220, 40, 40),
+    "green": (40, 170, 60),
+    "blue": (40, 80, 220),
+    "yellow": (235, 200, 30),
+    "purple": (140, 60, 180),
+    "orange": (245, 140, 30),
+    "black": (20, 20, 20),
+    "pink": (240, 120, 180),
+    "brown": (130, 80, 40),
+    "gray": (128, 128, 128),
 }
 SHAPES = ("circle", "square", "triangle", "hexagon", "star")
+
+
+@functools.lru_cache(maxsize=64)
+def load_font(index: int, size: int) -> ImageFont.FreeTypeFont:
+    """The ``index``-th shipped font (wrapping around) at ``size`` px."""
+    return ImageFont.truetype(str(FONTS[index % len(FONTS)]), size)
+
 
 def add_noise(img: Image.Image, rng: np.random.Generator, amplitude: int, block: int) -> np.ndarray:
     """``img`` plus grey blotches of ``block`` px with values uniform in [-amplitude, amplitude]."""
@@ -30,8 +48,13 @@ def _polygon(shape: str, cx: float, cy: float, r: float) -> list[tuple[float, fl
         return [(cx + r * math.cos(a), cy + r * math.sin(a)) for a in (-math.pi / 2, math.pi / 6, 5 * math.pi / 6)]
     if shape == "hexagon":
         return [(cx + r * math.cos(k * math.pi / 3), cy + r * math.sin(k * math.pi / 3)) for k in range(6)]
-    return [(cx + (r if k % 2 == 0 else r * 0.45) * math.cos(-math.pi / 2 + k * math.pi / 5),
-             cy + (r if k % 2 == 0 else r * 0.45) * math.sin(-math.pi / 2 + k * math.pi / 5)) for k in range(10)]
+    return [
+        (
+            cx + (r if k % 2 == 0 else r * 0.45) * math.cos(-math.pi / 2 + k * math.pi / 5),
+            cy + (r if k % 2 == 0 else r * 0.45) * math.sin(-math.pi / 2 + k * math.pi / 5),
+        )
+        for k in range(10)
+    ]
 
 
 def draw_shape(draw: ImageDraw.ImageDraw, shape: str, colour: str, cx: float, cy: float, r: float) -> list[float]:

@@ -1,4 +1,5 @@
 """The one box geometry: boxes are (x1, y1, x2, y2) in pixels unless a function says otherwise."""
+
 from __future__ import annotations
 
 from typing import Sequence

@@ -1,4 +1,5 @@
 """Pixel-level image metrics for consistency and no-reference quality (pure functions on RGB uint8)."""
+
 from __future__ import annotations
 
 import cv2
@@ -26,7 +27,8 @@ def ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
 
 
 def blur(image: np.ndarray) -> float:
-    """Crete-Roffet et al. (2007) no-reference blur: 0 for sharp, 1 for fully blurred; robust to how much content there is."""
+    """Crete-Roffet et al. (2007) no-reference blur: 0 for sharp, 1 for fully blurred; robust to how much content
+    there is."""
     return float(blur_effect(image, channel_axis=2)) if min(image.shape[:2]) >= 3 else 0.0
 
 

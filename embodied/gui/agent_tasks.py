@@ -3,13 +3,15 @@ screen, one action a turn within a budget of 10 x complexity steps; solved only 
 declares completion (or infeasibility, for infeasible goals) and the app state (and answer) is
 right. ``GuiSteps-v0`` (AndroidControl style): the oracle's trajectory replayed step by step; each
 step's reply is scored against the oracle's action by AITW's matching rule and a stricter one."""
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
 from mmturn.embodied.gui.actions import COORDS, coordinate_hint, from_pixels, parse_action
-from mmturn.embodied.gui.apps import APP_CLASSES, clock_time, make_apps
+from mmturn.embodied.gui.app_data import clock_time
+from mmturn.embodied.gui.apps import APP_CLASSES, make_apps
 from mmturn.embodied.gui.device import Device
 from mmturn.embodied.gui.goals import GOALS, Goal
 from mmturn.embodied.gui.matching import aitw_match, element_boxes, strict_match, to_aitw
@@ -21,10 +23,12 @@ from mmturn.tasks.registry import register_env
 from mmturn.tasks.spaces import UnicodeText
 from mmturn.tasks.types import Action, Episode, Hints, Part, Turn, TurnResult
 
-ACTIONS_HELP = ('Reply with one JSON action: {{"action_type": "click", "x": .., "y": ..}}, "long_press" (x, y), '
-                '"input_text" (x, y of the field and "text"), "scroll" ("direction": up/down/left/right), "navigate_back", '
-                '"navigate_home", "open_app" ("app_name"), "keyboard_enter", "wait", "answer" ("text"), or '
-                '"status" ("goal_status": "complete" or "infeasible"). Points are {hint}. Apps: {apps}.')
+ACTIONS_HELP = (
+    'Reply with one JSON action: {{"action_type": "click", "x": .., "y": ..}}, "long_press" (x, y), '
+    '"input_text" (x, y of the field and "text"), "scroll" ("direction": up/down/left/right), "navigate_back", '
+    '"navigate_home", "open_app" ("app_name"), "keyboard_enter", "wait", "answer" ("text"), or '
+    '"status" ("goal_status": "complete" or "infeasible"). Points are {hint}. Apps: {apps}.'
+)
 
 
 def _normal(text: str | None) -> str:
@@ -46,7 +50,9 @@ class _GoalEpisodes:
     def _new_goal(self, options: dict[str, Any]) -> tuple[Goal, Device]:
         rng = self.np_random
         index = options.get("index")
-        template = self.templates[int(index) % len(self.templates) if index is not None else int(rng.integers(len(self.templates)))]
+        template = self.templates[
+            int(index) % len(self.templates) if index is not None else int(rng.integers(len(self.templates)))
+        ]
         apps = make_apps(rng)
         goal = GOALS[template](rng, apps)
         theme = self.themes[int(rng.integers(len(self.themes)))]
@@ -59,8 +65,15 @@ class _GoalEpisodes:
     def _random_actions(self) -> list[str]:
         """What the random baseline picks from: clicks anywhere, a scroll, back, or declaring completion."""
         rng = self.np_random
-        actions = [{"action_type": "click", "x": float(rng.uniform(0, self.width)), "y": float(rng.uniform(0, self.height))} for _ in range(4)]
-        actions += [{"action_type": "scroll", "direction": "down"}, {"action_type": "navigate_back"}, {"action_type": "status", "goal_status": "complete"}]
+        actions = [
+            {"action_type": "click", "x": float(rng.uniform(0, self.width)), "y": float(rng.uniform(0, self.height))}
+            for _ in range(4)
+        ]
+        actions += [
+            {"action_type": "scroll", "direction": "down"},
+            {"action_type": "navigate_back"},
+            {"action_type": "status", "goal_status": "complete"},
+        ]
         return [self._json(a) for a in actions]
 
     def _json(self, action: dict[str, Any]) -> str:
@@ -76,8 +89,15 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
     extra_spaces = {"a11y": UnicodeText()}
     unbounded_scores = frozenset({"steps"})
 
-    def __init__(self, width: int = 1080, height: int = 2400, coords: str = "pixel", templates: tuple[str, ...] | None = None,
-                 themes: tuple[str, ...] = tuple(THEMES), som: bool = False) -> None:
+    def __init__(
+        self,
+        width: int = 1080,
+        height: int = 2400,
+        coords: str = "pixel",
+        templates: tuple[str, ...] | None = None,
+        themes: tuple[str, ...] = tuple(THEMES),
+        som: bool = False,
+    ) -> None:
         super().__init__()
         self.som = bool(som)  # set-of-marks: clickable elements boxed and numbered; actions may name an "index"
         self._setup(width, height, coords, templates, themes)
@@ -91,12 +111,18 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
         root, _ = self.device.screen()
         self.tree = accessibility_tree(root)
         marks = ' Elements are marked with numbers: you may give "index": N instead of x and y.' if self.som else ""
-        text = (f"Goal: {self.goal.text}\n{self._help()}{marks}" if first else
-                (f"(Your last action did nothing: {self.note}.) " if self.note else "") + "What is your next action?")
+        text = (
+            f"Goal: {self.goal.text}\n{self._help()}{marks}"
+            if first
+            else (f"(Your last action did nothing: {self.note}.) " if self.note else "") + "What is your next action?"
+        )
         suggestion, completes = next_action(self.device, self.goal, self.k, self.memo)
         self.suggestion, self.completes = self._json(suggestion), completes
         hints = Hints(oracle_reply=self.suggestion, candidates=tuple(self._random_actions()), reply_template="{}")
-        obs = {"parts": (Part.of_image(self.device.screenshot(self.som)), Part.of_text(text)), "a11y": json.dumps(self.tree)}
+        obs = {
+            "parts": (Part.of_image(self.device.screenshot(self.som)), Part.of_text(text)),
+            "a11y": json.dumps(self.tree),
+        }
         return obs, hints
 
     def parse_action(self, text: str) -> Action:
@@ -123,9 +149,19 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
         if terminated or truncated:
             scores.update(success=self.success(), reward=self.success(), steps=float(self.steps))
         g = self.goal
-        target = {"template": g.template, "goal": g.text, "feasible": g.feasible, "answer": g.answer, "budget": self.budget}
-        details = {"action": action.kind, "args": dict(action.args), "note": self.note,
-                   "point": [action.args["x"], action.args["y"]] if "x" in action.args else None}
+        target = {
+            "template": g.template,
+            "goal": g.text,
+            "feasible": g.feasible,
+            "answer": g.answer,
+            "budget": self.budget,
+        }
+        details = {
+            "action": action.kind,
+            "args": dict(action.args),
+            "note": self.note,
+            "point": [action.args["x"], action.args["y"]] if "x" in action.args else None,
+        }
         result = TurnResult(scores, target, error=action.error, details=details)
         if terminated or truncated:
             return result, self.empty_observation(), terminated, truncated, Hints()
@@ -138,8 +174,15 @@ class GuiStepsEnv(_GoalEpisodes, DialogueEnv):
     """The oracle's trajectory for a goal, one step a turn (the gold action is applied whatever the
     reply, as in offline step-wise evaluation). ``level="low"`` also gives each step's instruction."""
 
-    def __init__(self, width: int = 1080, height: int = 2400, coords: str = "pixel", level: str = "low",
-                 templates: tuple[str, ...] | None = None, themes: tuple[str, ...] = tuple(THEMES)) -> None:
+    def __init__(
+        self,
+        width: int = 1080,
+        height: int = 2400,
+        coords: str = "pixel",
+        level: str = "low",
+        templates: tuple[str, ...] | None = None,
+        themes: tuple[str, ...] = tuple(THEMES),
+    ) -> None:
         super().__init__()
         if level not in ("high", "low"):
             raise ValueError(f"level must be 'high' or 'low', got {level!r}")
@@ -154,13 +197,28 @@ class GuiStepsEnv(_GoalEpisodes, DialogueEnv):
             tree = accessibility_tree(root)
             gold, completes = next_action(device, goal, k, memo)
             step = goal.plan[k] if k < len(goal.plan) else None
-            text = f"Goal: {goal.text}\n" + (f"Step: {step_instruction(step, goal)}\n" if self.level == "low" else "") + self._help()
+            text = (
+                f"Goal: {goal.text}\n"
+                + (f"Step: {step_instruction(step, goal)}\n" if self.level == "low" else "")
+                + self._help()
+            )
             reply = self._json(gold)
             parsed = parse_action(reply, self.coords, self.width, self.height)
-            target = {"gold": {"kind": parsed.kind, "args": parsed.args}, "coords": self.coords, "width": self.width, "height": self.height,
-                      "boxes": element_boxes(tree, self.width, self.height), "template": goal.template}
-            turns.append(Turn((Part.of_image(device.screenshot()), Part.of_text(text)), target,
-                              Hints(oracle_reply=reply, candidates=tuple(self._random_actions()), reply_template="{}")))
+            target = {
+                "gold": {"kind": parsed.kind, "args": parsed.args},
+                "coords": self.coords,
+                "width": self.width,
+                "height": self.height,
+                "boxes": element_boxes(tree, self.width, self.height),
+                "template": goal.template,
+            }
+            turns.append(
+                Turn(
+                    (Part.of_image(device.screenshot()), Part.of_text(text)),
+                    target,
+                    Hints(oracle_reply=reply, candidates=tuple(self._random_actions()), reply_template="{}"),
+                )
+            )
             device.act(parsed)
             if completes:
                 k, memo = k + 1, {}
@@ -179,6 +237,11 @@ def score_step(reply: str, target: dict[str, Any]) -> TurnResult:
     a = to_aitw(predicted.kind, predicted.args, target["width"], target["height"])
     b = to_aitw(target["gold"]["kind"], target["gold"]["args"], target["width"], target["height"])
     aitw, strict = aitw_match(a, b, boxes), strict_match(a, b, boxes)
-    scores = {"type_match": float(a["type"] == b["type"]), "aitw": float(aitw), "strict": float(strict), "reward": float(aitw)}
+    scores = {
+        "type_match": float(a["type"] == b["type"]),
+        "aitw": float(aitw),
+        "strict": float(strict),
+        "reward": float(aitw),
+    }
     point = [predicted.args["x"], predicted.args["y"]] if "x" in predicted.args else None
     return TurnResult(scores, target, error=predicted.error, details={"action": predicted.kind, "point": point})

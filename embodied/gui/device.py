@@ -1,6 +1,7 @@
 """A simulated Android device: a launcher, an app page stack, text fields with a keyboard, dialogs,
 scrolling, and AndroidWorld's action semantics. Each screen is rebuilt from app state, so the
 screenshot, the accessibility tree and what a click does always agree."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,7 +26,9 @@ class Page:
 
 
 class Device:
-    def __init__(self, apps: dict[str, Any], width: int = 1080, height: int = 2400, theme: str = "light", clock: str = "9:41") -> None:
+    def __init__(
+        self, apps: dict[str, Any], width: int = 1080, height: int = 2400, theme: str = "light", clock: str = "9:41"
+    ) -> None:
         self.apps, self.width, self.height, self.theme, self.clock = apps, width, height, theme, clock
         self.stack: list[Page] = []
         self.focus: str | None = None
@@ -57,7 +60,9 @@ class Device:
         if self._screen is None:
             self._handlers: dict[int, Handler] = {}
             self._submits: dict[str, Handler] = {}
-            b = ScreenBuilder(self.width, self.height, self.apps[self.page.app].package if self.page else "com.android.launcher")
+            b = ScreenBuilder(
+                self.width, self.height, self.apps[self.page.app].package if self.page else "com.android.launcher"
+            )
             b.status_bar(self.clock)
             if self.page is None:
                 self._launcher(b)
@@ -88,8 +93,15 @@ class Device:
             x, y = (k % 4) * cell_w, b.px(300) + (k // 4) * cell_h
             if y + cell_h > bottom:
                 break
-            icon = View("launcher_icon", (x, y, x + cell_w, y + cell_h), text=self.apps[name].title, desc=self.apps[name].title,
-                        icon=self.apps[name].icon, clickable=True, rid=f"com.android.launcher:id/app_{name}")
+            icon = View(
+                "launcher_icon",
+                (x, y, x + cell_w, y + cell_h),
+                text=self.apps[name].title,
+                desc=self.apps[name].title,
+                icon=self.apps[name].icon,
+                clickable=True,
+                rid=f"com.android.launcher:id/app_{name}",
+            )
             b.root.children.append(self.on(icon, lambda name=name: self.open_app(name)))
 
     def screenshot(self, marks: bool = False) -> np.ndarray:
@@ -177,7 +189,14 @@ class Device:
         elif kind == "navigate_home":
             self.home()
         elif kind == "open_app":
-            name = next((n for n, a in self.apps.items() if a.title.lower() == args["app_name"].strip().lower() or n == args["app_name"].strip().lower()), None)
+            name = next(
+                (
+                    n
+                    for n, a in self.apps.items()
+                    if a.title.lower() == args["app_name"].strip().lower() or n == args["app_name"].strip().lower()
+                ),
+                None,
+            )
             if name is None:
                 return f"no app named {args['app_name']!r}"
             self.open_app(name)

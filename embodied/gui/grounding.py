@@ -1,6 +1,7 @@
 """GUI grounding (ScreenSpot style): each turn shows a screen and names one element; the reply is a
 click point, correct when it falls inside the element's bounds (edges included). Synthetic screens
 from the eight apps, and users' ScreenSpot / ScreenSpot-Pro annotation files."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,8 @@ from typing import Any
 
 from mmturn.assets import ASSETS
 from mmturn.embodied.gui.actions import COORDS, coordinate_hint, from_pixels, parse_action
-from mmturn.embodied.gui.apps import APP_CLASSES, clock_time, make_apps
+from mmturn.embodied.gui.app_data import clock_time
+from mmturn.embodied.gui.apps import APP_CLASSES, make_apps
 from mmturn.embodied.gui.device import Device
 from mmturn.embodied.gui.render import THEMES, render
 from mmturn.embodied.gui.views import View, accessibility_tree
@@ -25,7 +27,12 @@ from mmturn.tasks.types import Episode, Hints, Part, Turn, TurnResult
 from mmturn.vision.geometry import point_in_box, xywh_to_xyxy
 
 CLICK_TYPES = ("click", "double_tap", "long_press")
-NAV = {"nav_back": "Go back", "nav_home": "Go to the home screen", "nav_recent": "Show recent apps", "back": "Navigate up"}
+NAV = {
+    "nav_back": "Go back",
+    "nav_home": "Go to the home screen",
+    "nav_recent": "Show recent apps",
+    "back": "Navigate up",
+}
 
 
 @dataclass
@@ -74,20 +81,37 @@ def random_screen(rng, app: str, width: int, height: int, theme: str) -> Device:
 
 
 def prompt(instruction: str, coords: str, width: int, height: int) -> str:
-    return (f"Instruction: {instruction}.\nWhere should I click? Reply with one JSON action such as "
-            f'{{"action_type": "click", "x": ..., "y": ...}}, with {coordinate_hint(coords, width, height)}.')
+    return (
+        f"Instruction: {instruction}.\nWhere should I click? Reply with one JSON action such as "
+        f'{{"action_type": "click", "x": ..., "y": ...}}, with {coordinate_hint(coords, width, height)}.'
+    )
 
 
-def grounding_turn(image, instruction: str, bbox: list[float], kind: str, source: dict[str, Any], coords: str, rng) -> Turn:
+def grounding_turn(
+    image, instruction: str, bbox: list[float], kind: str, source: dict[str, Any], coords: str, rng
+) -> Turn:
     """One turn: the screenshot, the instruction, the target box; the oracle clicks the box centre."""
     height, width = image.shape[:2]
     cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
-    target = {"bbox": [float(v) for v in bbox], "type": kind, "coords": coords, "width": width, "height": height,
-              "instruction": instruction, **source}
+    target = {
+        "bbox": [float(v) for v in bbox],
+        "type": kind,
+        "coords": coords,
+        "width": width,
+        "height": height,
+        "instruction": instruction,
+        **source,
+    }
     ox, oy = from_pixels(cx, cy, coords, width, height)
-    random_points = [from_pixels(float(rng.uniform(0, width)), float(rng.uniform(0, height)), coords, width, height) for _ in range(8)]
-    hints = Hints(oracle_reply=json.dumps({"action_type": "click", "x": ox, "y": oy}),
-                  candidates=tuple(json.dumps({"action_type": "click", "x": x, "y": y}) for x, y in random_points), reply_template="{}")
+    random_points = [
+        from_pixels(float(rng.uniform(0, width)), float(rng.uniform(0, height)), coords, width, height)
+        for _ in range(8)
+    ]
+    hints = Hints(
+        oracle_reply=json.dumps({"action_type": "click", "x": ox, "y": oy}),
+        candidates=tuple(json.dumps({"action_type": "click", "x": x, "y": y}) for x, y in random_points),
+        reply_template="{}",
+    )
     return Turn((Part.of_image(image), Part.of_text(prompt(instruction, coords, width, height))), target, hints)
 
 
@@ -111,8 +135,15 @@ class GuiGroundingEnv(_Grounding):
 
     extra_spaces = {"a11y": UnicodeText()}
 
-    def __init__(self, turns: int = 5, width: int = 1080, height: int = 2400, coords: str = "pixel",
-                 apps: tuple[str, ...] | None = None, themes: tuple[str, ...] = tuple(THEMES)) -> None:
+    def __init__(
+        self,
+        turns: int = 5,
+        width: int = 1080,
+        height: int = 2400,
+        coords: str = "pixel",
+        apps: tuple[str, ...] | None = None,
+        themes: tuple[str, ...] = tuple(THEMES),
+    ) -> None:
         super().__init__()
         if coords not in COORDS:
             raise ValueError(f"coords must be one of {', '.join(COORDS)}, got {coords!r}")
@@ -131,8 +162,17 @@ class GuiGroundingEnv(_Grounding):
             options_ = targets(root)
             target = options_[int(rng.integers(len(options_)))]
             image = render(root, theme)
-            turns.append(grounding_turn(image, target.instruction, list(target.view.bounds), target.kind,
-                                        {"app": app, "theme": theme}, self.coords, rng))
+            turns.append(
+                grounding_turn(
+                    image,
+                    target.instruction,
+                    list(target.view.bounds),
+                    target.kind,
+                    {"app": app, "theme": theme},
+                    self.coords,
+                    rng,
+                )
+            )
             self.trees.append(json.dumps(accessibility_tree(root)))
         return Episode("", turns)
 
@@ -146,7 +186,9 @@ class ScreenSpotEnv(_Grounding):
     ``data_source``) or ScreenSpot-Pro (``format="screenspot-pro"``: ``bbox`` = [x1, y1, x2, y2]
     pixels, ``ui_type``, ``platform``, ``application``, ``group``) annotation file; one sample an episode."""
 
-    def __init__(self, path: str, format: str = "screenspot", image_root: str | None = None, coords: str = "pixel") -> None:
+    def __init__(
+        self, path: str, format: str = "screenspot", image_root: str | None = None, coords: str = "pixel"
+    ) -> None:
         super().__init__()
         if format not in ("screenspot", "screenspot-pro"):
             raise ValueError(f"format must be 'screenspot' or 'screenspot-pro', got {format!r}")
@@ -170,7 +212,9 @@ class ScreenSpotEnv(_Grounding):
             if not isinstance(item, dict):
                 raise DatasetError(self.path, None, where, "a sample must be an object")
             bbox = require(item, "bbox", list, self.path, None, f"{where}.")
-            if len(bbox) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in bbox):
+            if len(bbox) != 4 or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in bbox
+            ):
                 raise DatasetError(self.path, None, f"{where}.bbox", "must be four finite numbers")
             x, y, a, b = (float(v) for v in bbox)
             box = xywh_to_xyxy([x, y, a, b]) if self.format == "screenspot" else [x, y, a, b]
@@ -179,9 +223,18 @@ class ScreenSpotEnv(_Grounding):
             image = require(item, "img_filename", str, self.path, None, f"{where}.")
             check_image(self.root, image, self.path, None, f"{where}.img_filename")
             kind = item.get("data_type", item.get("ui_type", "text"))
-            source = {k: item[k] for k in ("data_source", "platform", "application", "group") if isinstance(item.get(k), str)}
-            out.append({"image": image, "bbox": box, "instruction": require(item, "instruction", str, self.path, None, f"{where}."),
-                        "type": kind if kind in ("text", "icon") else "text", "source": {"app": source.get("application") or source.get("data_source", ""), **source}})
+            source = {
+                k: item[k] for k in ("data_source", "platform", "application", "group") if isinstance(item.get(k), str)
+            }
+            out.append(
+                {
+                    "image": image,
+                    "bbox": box,
+                    "instruction": require(item, "instruction", str, self.path, None, f"{where}."),
+                    "type": kind if kind in ("text", "icon") else "text",
+                    "source": {"app": source.get("application") or source.get("data_source", ""), **source},
+                }
+            )
         return out
 
     def dataset_size(self) -> int:
@@ -191,4 +244,7 @@ class ScreenSpotEnv(_Grounding):
         index = self.record_index(options, len(self.samples))
         s = self.samples[index]
         image = load_image(self.root, s["image"], self.path, None, f"[{index}].img_filename")
-        return Episode(str(index), [grounding_turn(image, s["instruction"], s["bbox"], s["type"], s["source"], self.coords, self.np_random)])
+        return Episode(
+            str(index),
+            [grounding_turn(image, s["instruction"], s["bbox"], s["type"], s["source"], self.coords, self.np_random)],
+        )

@@ -7,6 +7,7 @@ never match; two taps match when one of the screen's element boxes, enlarged 2.4
 centre (top-left clamped at 0), contains both touch points, or when they are within 0.14 of each
 other; two swipes match when they move along the same primary axis (the sign is not compared).
 The strict rule also requires the same scroll direction, typed text, app name and answer."""
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,12 @@ TYPE, DUAL_POINT, PRESS_BACK, PRESS_HOME, PRESS_ENTER, STATUS_COMPLETE, STATUS_I
 OPEN_APP, WAIT, ANSWER, INVALID = 12, 13, 14, -1  # mmturn's ids for AndroidWorld actions AITW lacks
 TAP_DISTANCE, SWIPE_DISTANCE, BOX_ENLARGE = 0.14, 0.04, 1.4
 # SeeClick's encoding of scrolls as (x, y) touch -> lift: "down" moves the finger up
-SCROLLS = {"down": ((0.5, 0.8), (0.5, 0.2)), "up": ((0.5, 0.2), (0.5, 0.8)), "left": ((0.2, 0.5), (0.8, 0.5)), "right": ((0.8, 0.5), (0.2, 0.5))}
+SCROLLS = {
+    "down": ((0.5, 0.8), (0.5, 0.2)),
+    "up": ((0.5, 0.2), (0.5, 0.8)),
+    "left": ((0.2, 0.5), (0.8, 0.5)),
+    "right": ((0.8, 0.5), (0.2, 0.5)),
+}
 SWIPE_TO_SCROLL = {"up": "down", "down": "up", "left": "right", "right": "left"}
 
 
@@ -29,8 +35,15 @@ def to_aitw(kind: str, args: dict[str, Any], width: int, height: int) -> dict[st
         direction = args["direction"] if kind == "scroll" else SWIPE_TO_SCROLL[args["direction"]]
         (tx, ty), (lx, ly) = SCROLLS[direction]
         return {"type": DUAL_POINT, "touch": (ty, tx), "lift": (ly, lx), "direction": direction}
-    simple = {"input_text": TYPE, "navigate_back": PRESS_BACK, "navigate_home": PRESS_HOME, "keyboard_enter": PRESS_ENTER,
-              "open_app": OPEN_APP, "wait": WAIT, "answer": ANSWER}
+    simple = {
+        "input_text": TYPE,
+        "navigate_back": PRESS_BACK,
+        "navigate_home": PRESS_HOME,
+        "keyboard_enter": PRESS_ENTER,
+        "open_app": OPEN_APP,
+        "wait": WAIT,
+        "answer": ANSWER,
+    }
     if kind == "status":
         return {"type": STATUS_COMPLETE if args.get("goal_status") == "complete" else STATUS_IMPOSSIBLE}
     return {"type": simple.get(kind, INVALID), "text": args.get("text", args.get("app_name", ""))}
@@ -43,7 +56,12 @@ def _is_tap(a: dict[str, Any]) -> bool:
 def _enlarged(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     """AITW's box augmentation of (y, x, h, w): grow by 1.4x of the size, centred; top and left clamped at 0."""
     y, x, h, w = box
-    return max(0.0, y - BOX_ENLARGE / 2 * h), max(0.0, x - BOX_ENLARGE / 2 * w), min(1.0, (1 + BOX_ENLARGE) * h), min(1.0, (1 + BOX_ENLARGE) * w)
+    return (
+        max(0.0, y - BOX_ENLARGE / 2 * h),
+        max(0.0, x - BOX_ENLARGE / 2 * w),
+        min(1.0, (1 + BOX_ENLARGE) * h),
+        min(1.0, (1 + BOX_ENLARGE) * w),
+    )
 
 
 def _inside(point: tuple[float, float], box: tuple[float, float, float, float]) -> bool:
@@ -78,5 +96,12 @@ def element_boxes(a11y: list[dict[str, Any]], width: int, height: int) -> list[t
     boxes = []
     for node in a11y[1:]:
         b = node["bbox_pixels"]
-        boxes.append((b["y_min"] / height, b["x_min"] / width, (b["y_max"] - b["y_min"]) / height, (b["x_max"] - b["x_min"]) / width))
+        boxes.append(
+            (
+                b["y_min"] / height,
+                b["x_min"] / width,
+                (b["y_max"] - b["y_min"]) / height,
+                (b["x_max"] - b["x_min"]) / width,
+            )
+        )
     return boxes

@@ -1,4 +1,5 @@
 """Grounding metrics (ScreenSpot): accuracy overall, on text and icon targets, and per app."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -37,8 +38,17 @@ def task_metrics(episodes: list[list[TurnLog]]) -> dict[str, Any]:
         split["success_feasible" if last["target"]["feasible"] else "success_infeasible"].append(success)
         steps.append(len(ep))
         valid += [t["scores"].get("valid", 0.0) for t in ep]
-    metrics = {"success": fmean(s for v in by_template.values() for s in v), "success_templates": fmean(fmean(v) for v in by_template.values()),
-               **{k: fmean(v) for k, v in split.items()}, "steps": fmean(steps), "valid_actions": fmean(valid)} if episodes else {}
+    metrics = (
+        {
+            "success": fmean(s for v in by_template.values() for s in v),
+            "success_templates": fmean(fmean(v) for v in by_template.values()),
+            **{k: fmean(v) for k, v in split.items()},
+            "steps": fmean(steps),
+            "valid_actions": fmean(valid),
+        }
+        if episodes
+        else {}
+    )
     return {"metrics": metrics, "curves": {}}
 
 
@@ -48,7 +58,10 @@ def step_metrics(episodes: list[list[TurnLog]]) -> dict[str, Any]:
     turns = [t for ep in episodes for t in ep]
     if not turns:
         return {"metrics": {}, "curves": {}}
-    metrics = {"type_acc": fmean(t["scores"]["type_match"] for t in turns), "step_acc_aitw": fmean(t["scores"]["aitw"] for t in turns),
-               "step_acc_strict": fmean(t["scores"]["strict"] for t in turns),
-               "episode_acc_aitw": fmean(float(all(t["scores"]["aitw"] for t in ep)) for ep in episodes)}
+    metrics = {
+        "type_acc": fmean(t["scores"]["type_match"] for t in turns),
+        "step_acc_aitw": fmean(t["scores"]["aitw"] for t in turns),
+        "step_acc_strict": fmean(t["scores"]["strict"] for t in turns),
+        "episode_acc_aitw": fmean(float(all(t["scores"]["aitw"] for t in ep)) for ep in episodes),
+    }
     return {"metrics": metrics, "curves": {"step_acc_aitw": per_turn_curve(episodes, "aitw")}}

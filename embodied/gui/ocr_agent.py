@@ -1,6 +1,7 @@
 """``ocr``: a pixel-only GUI agent. It reads the screenshot with the PP-OCR text detector and
 recogniser shipped by ``rapidocr-onnxruntime`` (``vision.detectors``; no accessibility tree), finds
 the line that best matches the quoted target of the instruction, and clicks its centre."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,6 +1,7 @@
 """The oracle's planner: turns a goal's next plan step into a concrete AndroidWorld action on the
 current screen (scrolling lists until the element shows), and says what that step is in words (the
 low-level instruction of step-wise tasks)."""
+
 from __future__ import annotations
 
 from typing import Any

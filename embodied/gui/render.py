@@ -1,5 +1,6 @@
 """Renders a view tree to a phone screenshot with PIL: Material-like light and dark themes, real
 fonts (shipped in assets), and icons drawn from primitives."""
+
 from __future__ import annotations
 
 import functools
@@ -27,8 +28,28 @@ class Theme:
 
 
 THEMES = {
-    "light": Theme("light", (255, 255, 255), (243, 237, 247), (247, 242, 250), (28, 27, 31), (96, 93, 102), (103, 80, 164), (255, 255, 255), (230, 225, 229)),
-    "dark": Theme("dark", (20, 18, 24), (43, 41, 48), (33, 31, 38), (230, 225, 229), (202, 196, 208), (208, 188, 255), (56, 30, 114), (73, 69, 79)),
+    "light": Theme(
+        "light",
+        (255, 255, 255),
+        (243, 237, 247),
+        (247, 242, 250),
+        (28, 27, 31),
+        (96, 93, 102),
+        (103, 80, 164),
+        (255, 255, 255),
+        (230, 225, 229),
+    ),
+    "dark": Theme(
+        "dark",
+        (20, 18, 24),
+        (43, 41, 48),
+        (33, 31, 38),
+        (230, 225, 229),
+        (202, 196, 208),
+        (208, 188, 255),
+        (56, 30, 114),
+        (73, 69, 79),
+    ),
 }
 
 
@@ -43,7 +64,9 @@ def _icon(d: ImageDraw.ImageDraw, name: str, box: tuple[int, int, int, int], col
     cx, cy, r = (x1 + x2) / 2, (y1 + y2) / 2, min(x2 - x1, y2 - y1) * 0.32
     w = max(2, int(r / 5))
     if name in ("back", "nav_back"):
-        d.line([(cx + r * 0.6, cy - r), (cx - r * 0.5, cy), (cx + r * 0.6, cy + r)], fill=colour, width=w, joint="curve")
+        d.line(
+            [(cx + r * 0.6, cy - r), (cx - r * 0.5, cy), (cx + r * 0.6, cy + r)], fill=colour, width=w, joint="curve"
+        )
         if name == "back":
             d.line([(cx - r * 0.5, cy), (cx + r, cy)], fill=colour, width=w)
     elif name == "nav_home":
@@ -66,8 +89,13 @@ def _icon(d: ImageDraw.ImageDraw, name: str, box: tuple[int, int, int, int], col
         d.line([(cx - r, cy + r), (cx + r * 0.7, cy - r * 0.7)], fill=colour, width=w * 2)
         d.polygon([(cx - r, cy + r), (cx - r * 0.9, cy + r * 0.5), (cx - r * 0.5, cy + r * 0.9)], fill=colour)
     elif name == "star":
-        pts = [(cx + (r if k % 2 == 0 else r * 0.45) * math.cos(-math.pi / 2 + k * math.pi / 5),
-                cy + (r if k % 2 == 0 else r * 0.45) * math.sin(-math.pi / 2 + k * math.pi / 5)) for k in range(10)]
+        pts = [
+            (
+                cx + (r if k % 2 == 0 else r * 0.45) * math.cos(-math.pi / 2 + k * math.pi / 5),
+                cy + (r if k % 2 == 0 else r * 0.45) * math.sin(-math.pi / 2 + k * math.pi / 5),
+            )
+            for k in range(10)
+        ]
         d.polygon(pts, outline=colour, width=w)
     elif name == "share":
         pts = [(cx + r * 0.7, cy - r * 0.7), (cx - r * 0.7, cy), (cx + r * 0.7, cy + r * 0.7)]
@@ -77,13 +105,31 @@ def _icon(d: ImageDraw.ImageDraw, name: str, box: tuple[int, int, int, int], col
     elif name == "settings":
         for k in range(8):
             a = k * math.pi / 4
-            d.line([(cx + r * 0.5 * math.cos(a), cy + r * 0.5 * math.sin(a)), (cx + r * math.cos(a), cy + r * math.sin(a))], fill=colour, width=w * 2)
+            d.line(
+                [
+                    (cx + r * 0.5 * math.cos(a), cy + r * 0.5 * math.sin(a)),
+                    (cx + r * math.cos(a), cy + r * math.sin(a)),
+                ],
+                fill=colour,
+                width=w * 2,
+            )
         d.ellipse([cx - r * 0.6, cy - r * 0.6, cx + r * 0.6, cy + r * 0.6], outline=colour, width=w)
     elif name == "wifi":
         for k in (1.0, 0.66, 0.33):
             d.arc([cx - r * k, cy - r * k + r * 0.4, cx + r * k, cy + r * k + r * 0.4], 225, 315, fill=colour, width=w)
     elif name == "bluetooth":
-        d.line([(cx - r * 0.5, cy - r * 0.5), (cx + r * 0.5, cy + r * 0.4), (cx, cy + r), (cx, cy - r), (cx + r * 0.5, cy - r * 0.4), (cx - r * 0.5, cy + r * 0.5)], fill=colour, width=w)
+        d.line(
+            [
+                (cx - r * 0.5, cy - r * 0.5),
+                (cx + r * 0.5, cy + r * 0.4),
+                (cx, cy + r),
+                (cx, cy - r),
+                (cx + r * 0.5, cy - r * 0.4),
+                (cx - r * 0.5, cy + r * 0.5),
+            ],
+            fill=colour,
+            width=w,
+        )
     elif name == "person":
         d.ellipse([cx - r * 0.45, cy - r, cx + r * 0.45, cy - r * 0.1], outline=colour, width=w)
         d.arc([cx - r, cy, cx + r, cy + r * 1.6], 180, 360, fill=colour, width=w)
@@ -97,18 +143,52 @@ def _icon(d: ImageDraw.ImageDraw, name: str, box: tuple[int, int, int, int], col
         d.rectangle([cx - r, cy - r * 0.8, cx + r, cy + r], outline=colour, width=w)
         d.line([(cx - r, cy - r * 0.35), (cx + r, cy - r * 0.35)], fill=colour, width=w)
     elif name == "folder":
-        d.polygon([(cx - r, cy - r * 0.7), (cx - r * 0.2, cy - r * 0.7), (cx, cy - r * 0.4), (cx + r, cy - r * 0.4), (cx + r, cy + r * 0.8), (cx - r, cy + r * 0.8)], outline=colour, width=w)
+        d.polygon(
+            [
+                (cx - r, cy - r * 0.7),
+                (cx - r * 0.2, cy - r * 0.7),
+                (cx, cy - r * 0.4),
+                (cx + r, cy - r * 0.4),
+                (cx + r, cy + r * 0.8),
+                (cx - r, cy + r * 0.8),
+            ],
+            outline=colour,
+            width=w,
+        )
     elif name in ("file", "note"):
-        d.polygon([(cx - r * 0.7, cy - r), (cx + r * 0.3, cy - r), (cx + r * 0.7, cy - r * 0.6), (cx + r * 0.7, cy + r), (cx - r * 0.7, cy + r)], outline=colour, width=w)
+        d.polygon(
+            [
+                (cx - r * 0.7, cy - r),
+                (cx + r * 0.3, cy - r),
+                (cx + r * 0.7, cy - r * 0.6),
+                (cx + r * 0.7, cy + r),
+                (cx - r * 0.7, cy + r),
+            ],
+            outline=colour,
+            width=w,
+        )
         for k in (-0.2, 0.2, 0.6):
             d.line([(cx - r * 0.4, cy + k * r), (cx + r * 0.4, cy + k * r)], fill=colour, width=max(1, w // 2))
     elif name == "cart":
-        d.line([(cx - r, cy - r * 0.8), (cx - r * 0.6, cy - r * 0.8), (cx - r * 0.3, cy + r * 0.4), (cx + r * 0.8, cy + r * 0.4), (cx + r, cy - r * 0.4), (cx - r * 0.5, cy - r * 0.4)], fill=colour, width=w)
+        d.line(
+            [
+                (cx - r, cy - r * 0.8),
+                (cx - r * 0.6, cy - r * 0.8),
+                (cx - r * 0.3, cy + r * 0.4),
+                (cx + r * 0.8, cy + r * 0.4),
+                (cx + r, cy - r * 0.4),
+                (cx - r * 0.5, cy - r * 0.4),
+            ],
+            fill=colour,
+            width=w,
+        )
         for px in (cx - r * 0.2, cx + r * 0.6):
             d.ellipse([px - w * 1.5, cy + r * 0.8 - w * 1.5, px + w * 1.5, cy + r * 0.8 + w * 1.5], fill=colour)
     elif name == "enter":
         d.line([(cx + r, cy - r * 0.6), (cx + r, cy + r * 0.2), (cx - r, cy + r * 0.2)], fill=colour, width=w)
-        d.line([(cx - r * 0.5, cy - r * 0.2), (cx - r, cy + r * 0.2), (cx - r * 0.5, cy + r * 0.6)], fill=colour, width=w)
+        d.line(
+            [(cx - r * 0.5, cy - r * 0.2), (cx - r, cy + r * 0.2), (cx - r * 0.5, cy + r * 0.6)], fill=colour, width=w
+        )
     else:  # a plain circle for any other icon name
         d.ellipse([cx - r, cy - r, cx + r, cy + r], outline=colour, width=w)
 
@@ -134,7 +214,15 @@ def render(root: View, theme: str = "light", marks: bool = False) -> np.ndarray:
     return np.asarray(img)
 
 
-def _text(d: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int, colour: tuple, bold: bool = False, anchor: str = "lm") -> None:
+def _text(
+    d: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    size: int,
+    colour: tuple,
+    bold: bool = False,
+    anchor: str = "lm",
+) -> None:
     d.text(xy, text, fill=colour, font=font(max(8, size), bold), anchor=anchor)
 
 
@@ -167,21 +255,50 @@ def _draw(d: ImageDraw.ImageDraw, v: View, t: Theme, s: float) -> None:
     elif k == "switch":
         on = v.checked
         track = [x1 + 10 * s, cy - 34 * s, x2 - 10 * s, cy + 34 * s]
-        d.rounded_rectangle(track, radius=34 * s, fill=t.accent if on else t.divider, outline=t.muted if not on else None, width=max(1, int(3 * s)))
+        d.rounded_rectangle(
+            track,
+            radius=34 * s,
+            fill=t.accent if on else t.divider,
+            outline=t.muted if not on else None,
+            width=max(1, int(3 * s)),
+        )
         knob = (x2 - 56 * s) if on else (x1 + 56 * s)
         d.ellipse([knob - 26 * s, cy - 26 * s, knob + 26 * s, cy + 26 * s], fill=t.on_accent if on else t.muted)
     elif k == "checkbox":
         c = (x1 + x2) / 2
         box = [c - 30 * s, cy - 30 * s, c + 30 * s, cy + 30 * s]
-        d.rounded_rectangle(box, radius=6 * s, fill=t.accent if v.checked else None, outline=t.accent if v.checked else t.muted, width=max(2, int(5 * s)))
+        d.rounded_rectangle(
+            box,
+            radius=6 * s,
+            fill=t.accent if v.checked else None,
+            outline=t.accent if v.checked else t.muted,
+            width=max(2, int(5 * s)),
+        )
         if v.checked:
-            d.line([(c - 18 * s, cy), (c - 5 * s, cy + 14 * s), (c + 20 * s, cy - 14 * s)], fill=t.on_accent, width=max(2, int(6 * s)))
+            d.line(
+                [(c - 18 * s, cy), (c - 5 * s, cy + 14 * s), (c + 20 * s, cy - 14 * s)],
+                fill=t.on_accent,
+                width=max(2, int(6 * s)),
+            )
     elif k == "tab":
-        _text(d, ((x1 + x2) / 2, cy), v.text, int(42 * s), t.accent if v.selected else t.muted, bold=v.selected, anchor="mm")
+        _text(
+            d,
+            ((x1 + x2) / 2, cy),
+            v.text,
+            int(42 * s),
+            t.accent if v.selected else t.muted,
+            bold=v.selected,
+            anchor="mm",
+        )
         if v.selected:
             d.rectangle([x1 + 60 * s, y2 - 8 * s, x2 - 60 * s, y2], fill=t.accent)
     elif k == "text_field":
-        d.rounded_rectangle(v.bounds, radius=16 * s, outline=t.accent if v.focused else t.muted, width=max(2, int((5 if v.focused else 3) * s)))
+        d.rounded_rectangle(
+            v.bounds,
+            radius=16 * s,
+            outline=t.accent if v.focused else t.muted,
+            width=max(2, int((5 if v.focused else 3) * s)),
+        )
         _text(d, (x1 + 36 * s, cy), v.text or v.desc, int(44 * s), t.text if v.text else t.muted)
     elif k == "button":
         d.rounded_rectangle(v.bounds, radius=(y2 - y1) / 2, fill=t.accent)

@@ -1,5 +1,6 @@
 """How GUI turns show in the report: the predicted click on the screenshot (or the action's name), the
 target element's box, and the goal or gold action the turn expected."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,7 +25,11 @@ class GuiRenderer(Renderer):
         shown = [f"{k}: {target[k]}" for k in ("goal", "instruction") if target.get(k)]
         if isinstance(target.get("gold"), dict):
             gold = target["gold"]
-            shown.append(" ".join([f"gold action: {gold.get('kind')}", *(f"{k}={v}" for k, v in (gold.get("args") or {}).items())]))
+            shown.append(
+                " ".join(
+                    [f"gold action: {gold.get('kind')}", *(f"{k}={v}" for k, v in (gold.get("args") or {}).items())]
+                )
+            )
         boxes = ()
         if isinstance(target.get("bbox"), list) and len(target["bbox"]) == 4:
             shown.append(f"target box (green): {[round(v) for v in target['bbox']]}")

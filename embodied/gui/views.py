@@ -3,6 +3,7 @@
 Screens are laid out top-down by ``ScreenBuilder`` in pixels of the target resolution (designed at
 1080 px wide and scaled), so bounds are exact for grounding and for the accessibility tree.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,7 +14,9 @@ ANDROID = "android.widget."
 
 @dataclass
 class View:
-    kind: str  # statusbar, appbar, title, icon_button, list, list_item, switch, checkbox, button, fab, tab, text_field, dialog, keyboard, key, navbar, launcher_icon, text
+    # statusbar, appbar, title, icon_button, list, list_item, switch, checkbox, button, fab, tab, text_field,
+    # dialog, keyboard, key, navbar, launcher_icon, text
+    kind: str
     bounds: tuple[int, int, int, int]  # x1, y1, x2, y2 in screen pixels
     text: str = ""
     desc: str = ""  # content description (icons)
@@ -32,10 +35,24 @@ class View:
     @property
     def android_class(self) -> str:
         return ANDROID + {
-            "switch": "Switch", "checkbox": "CheckBox", "button": "Button", "fab": "ImageButton", "icon_button": "ImageButton",
-            "text_field": "EditText", "list_item": "LinearLayout", "tab": "TextView", "key": "Button", "dialog": "FrameLayout",
-            "appbar": "FrameLayout", "statusbar": "FrameLayout", "navbar": "FrameLayout", "title": "TextView", "text": "TextView",
-            "list": "ListView", "launcher_icon": "TextView", "keyboard": "FrameLayout",
+            "switch": "Switch",
+            "checkbox": "CheckBox",
+            "button": "Button",
+            "fab": "ImageButton",
+            "icon_button": "ImageButton",
+            "text_field": "EditText",
+            "list_item": "LinearLayout",
+            "tab": "TextView",
+            "key": "Button",
+            "dialog": "FrameLayout",
+            "appbar": "FrameLayout",
+            "statusbar": "FrameLayout",
+            "navbar": "FrameLayout",
+            "title": "TextView",
+            "text": "TextView",
+            "list": "ListView",
+            "launcher_icon": "TextView",
+            "keyboard": "FrameLayout",
         }.get(self.kind, "View")
 
     def walk(self) -> Iterator["View"]:
@@ -54,12 +71,23 @@ def accessibility_tree(root: View) -> list[dict[str, Any]]:
     nodes = []
     for index, v in enumerate(root.walk()):
         x1, y1, x2, y2 = v.bounds
-        nodes.append({
-            "index": index, "class_name": v.android_class, "text": v.text or None, "content_description": v.desc or None,
-            "resource_id": v.rid or None, "bbox_pixels": {"x_min": x1, "y_min": y1, "x_max": x2, "y_max": y2},
-            "is_clickable": v.clickable, "is_editable": v.editable, "is_scrollable": v.scrollable,
-            "is_checkable": v.checkable, "is_checked": v.checked, "is_focused": v.focused, "is_selected": v.selected,
-        })
+        nodes.append(
+            {
+                "index": index,
+                "class_name": v.android_class,
+                "text": v.text or None,
+                "content_description": v.desc or None,
+                "resource_id": v.rid or None,
+                "bbox_pixels": {"x_min": x1, "y_min": y1, "x_max": x2, "y_max": y2},
+                "is_clickable": v.clickable,
+                "is_editable": v.editable,
+                "is_scrollable": v.scrollable,
+                "is_checkable": v.checkable,
+                "is_checked": v.checked,
+                "is_focused": v.focused,
+                "is_selected": v.selected,
+            }
+        )
     return nodes
 
 
@@ -94,30 +122,73 @@ class ScreenBuilder:
         bar = self._add(View("appbar", (0, self.y, self.width, self.y + h), rid=self.rid("toolbar")))
         x = self.px(24)
         if back:
-            bar.children.append(View("icon_button", (x, self.y + self.px(30), x + self.px(108), self.y + self.px(138)), desc="Navigate up",
-                                     icon="back", clickable=True, rid=self.rid("navigate_up")))
+            bar.children.append(
+                View(
+                    "icon_button",
+                    (x, self.y + self.px(30), x + self.px(108), self.y + self.px(138)),
+                    desc="Navigate up",
+                    icon="back",
+                    clickable=True,
+                    rid=self.rid("navigate_up"),
+                )
+            )
             x += self.px(132)
-        bar.children.append(View("title", (x + self.px(24), self.y + self.px(40), self.width // 2 + self.px(200), self.y + self.px(128)),
-                                 text=title, rid=self.rid("title")))
+        bar.children.append(
+            View(
+                "title",
+                (x + self.px(24), self.y + self.px(40), self.width // 2 + self.px(200), self.y + self.px(128)),
+                text=title,
+                rid=self.rid("title"),
+            )
+        )
         right = self.width - self.px(24)
         for icon, desc in reversed(list(actions)):
-            bar.children.append(View("icon_button", (right - self.px(108), self.y + self.px(30), right, self.y + self.px(138)), desc=desc,
-                                     icon=icon, clickable=True, rid=self.rid(f"action_{icon}")))
+            bar.children.append(
+                View(
+                    "icon_button",
+                    (right - self.px(108), self.y + self.px(30), right, self.y + self.px(138)),
+                    desc=desc,
+                    icon=icon,
+                    clickable=True,
+                    rid=self.rid(f"action_{icon}"),
+                )
+            )
             right -= self.px(120)
         self.y += h
         return bar
 
     def tabs(self, names: list[str], selected: int) -> list[View]:
         h, w = self.px(144), self.width // len(names)
-        views = [self._add(View("tab", (k * w, self.y, (k + 1) * w, self.y + h), text=n, clickable=True, selected=k == selected,
-                                rid=self.rid(f"tab_{k}"))) for k, n in enumerate(names)]
+        views = [
+            self._add(
+                View(
+                    "tab",
+                    (k * w, self.y, (k + 1) * w, self.y + h),
+                    text=n,
+                    clickable=True,
+                    selected=k == selected,
+                    rid=self.rid(f"tab_{k}"),
+                )
+            )
+            for k, n in enumerate(names)
+        ]
         self.y += h
         return views
 
     def text_field(self, hint: str, value: str = "", focused: bool = False, name: str = "input") -> View:
         m, h = self.px(48), self.px(150)
-        view = self._add(View("text_field", (m, self.y + self.px(24), self.width - m, self.y + self.px(24) + h), text=value, desc=hint,
-                              editable=True, clickable=True, focused=focused, rid=self.rid(name)))
+        view = self._add(
+            View(
+                "text_field",
+                (m, self.y + self.px(24), self.width - m, self.y + self.px(24) + h),
+                text=value,
+                desc=hint,
+                editable=True,
+                clickable=True,
+                focused=focused,
+                rid=self.rid(name),
+            )
+        )
         self.y += h + self.px(48)
         return view
 
@@ -128,18 +199,35 @@ class ScreenBuilder:
         h = self.px(row_height)
         fit = max(1, (bottom - self.y) // h)
         scroll = max(0, min(scroll, len(rows) - fit))  # the list stops at its last row
-        container = self._add(View("list", (0, self.y, self.width, bottom), scrollable=len(rows) > fit, rid=self.rid("list")))
+        container = self._add(
+            View("list", (0, self.y, self.width, bottom), scrollable=len(rows) > fit, rid=self.rid("list"))
+        )
         y, shown = self.y, 0
         for row in rows[scroll:]:
             if y + h > bottom:
                 break
-            item = View("list_item", (0, y, self.width, y + h), text=row["text"], subtitle=row.get("subtitle", ""), icon=row.get("icon"),
-                        clickable=True, rid=self.rid(row.get("name", "item")))
+            item = View(
+                "list_item",
+                (0, y, self.width, y + h),
+                text=row["text"],
+                subtitle=row.get("subtitle", ""),
+                icon=row.get("icon"),
+                clickable=True,
+                rid=self.rid(row.get("name", "item")),
+            )
             if widget := row.get("widget"):
                 x2 = self.width - self.px(48)
-                item.children.append(View(widget, (x2 - self.px(150), y + h // 2 - self.px(48), x2, y + h // 2 + self.px(48)),
-                                          checkable=True, checked=bool(row.get("checked")), clickable=True, desc=row["text"],
-                                          rid=self.rid(f"{row.get('name', 'item')}_{widget}")))
+                item.children.append(
+                    View(
+                        widget,
+                        (x2 - self.px(150), y + h // 2 - self.px(48), x2, y + h // 2 + self.px(48)),
+                        checkable=True,
+                        checked=bool(row.get("checked")),
+                        clickable=True,
+                        desc=row["text"],
+                        rid=self.rid(f"{row.get('name', 'item')}_{widget}"),
+                    )
+                )
             container.children.append(item)
             y += h
             shown += 1
@@ -149,15 +237,33 @@ class ScreenBuilder:
     def buttons(self, labels: list[str]) -> list[View]:
         m, h = self.px(48), self.px(132)
         w = (self.width - m * (len(labels) + 1)) // len(labels)
-        views = [self._add(View("button", (m + k * (w + m), self.y + self.px(24), m + k * (w + m) + w, self.y + self.px(24) + h), text=t,
-                                clickable=True, rid=self.rid(f"button_{t.lower().replace(' ', '_')}"))) for k, t in enumerate(labels)]
+        views = [
+            self._add(
+                View(
+                    "button",
+                    (m + k * (w + m), self.y + self.px(24), m + k * (w + m) + w, self.y + self.px(24) + h),
+                    text=t,
+                    clickable=True,
+                    rid=self.rid(f"button_{t.lower().replace(' ', '_')}"),
+                )
+            )
+            for k, t in enumerate(labels)
+        ]
         self.y += h + self.px(48)
         return views
 
     def fab(self, icon: str, desc: str, bottom: int) -> View:
         size, m = self.px(168), self.px(48)
-        return self._add(View("fab", (self.width - m - size, bottom - m - size, self.width - m, bottom - m), desc=desc, icon=icon,
-                              clickable=True, rid=self.rid("fab")))
+        return self._add(
+            View(
+                "fab",
+                (self.width - m - size, bottom - m - size, self.width - m, bottom - m),
+                desc=desc,
+                icon=icon,
+                clickable=True,
+                rid=self.rid("fab"),
+            )
+        )
 
     def nav_bar(self) -> int:
         """The three-button navigation bar at the bottom; returns its top (where content must stop)."""
@@ -167,19 +273,42 @@ class ScreenBuilder:
         third = self.width // 3
         for k, (icon, desc) in enumerate((("nav_back", "Back"), ("nav_home", "Home"), ("nav_recent", "Overview"))):
             c = third * k + third // 2
-            bar.children.append(View("icon_button", (c - self.px(66), top + self.px(12), c + self.px(66), self.height - self.px(12)),
-                                     desc=desc, icon=icon, clickable=True, rid=f"com.android.systemui:id/{icon}"))
+            bar.children.append(
+                View(
+                    "icon_button",
+                    (c - self.px(66), top + self.px(12), c + self.px(66), self.height - self.px(12)),
+                    desc=desc,
+                    icon=icon,
+                    clickable=True,
+                    rid=f"com.android.systemui:id/{icon}",
+                )
+            )
         return top
 
     def dialog(self, title: str, message: str, labels: list[str]) -> View:
         m = self.px(90)
         top = self.height // 2 - self.px(330)
-        box = self._add(View("dialog", (m, top, self.width - m, top + self.px(660)), text=title, subtitle=message, rid="android:id/parentPanel"))
+        box = self._add(
+            View(
+                "dialog",
+                (m, top, self.width - m, top + self.px(660)),
+                text=title,
+                subtitle=message,
+                rid="android:id/parentPanel",
+            )
+        )
         w = self.px(240)
         x2 = self.width - m - self.px(36)
         for label in reversed(labels):
-            box.children.append(View("button", (x2 - w, top + self.px(500), x2, top + self.px(620)), text=label, clickable=True,
-                                     rid=f"android:id/button_{label.lower()}"))
+            box.children.append(
+                View(
+                    "button",
+                    (x2 - w, top + self.px(500), x2, top + self.px(620)),
+                    text=label,
+                    clickable=True,
+                    rid=f"android:id/button_{label.lower()}",
+                )
+            )
             x2 -= w + self.px(24)
         return box
 
@@ -193,7 +322,16 @@ class ScreenBuilder:
         for r, keys in enumerate(rows):
             off = (self.width - kw * len(keys)) // 2
             for k, ch in enumerate(keys):
-                kb.children.append(View("key", (off + k * kw, ktop + r * kh, off + (k + 1) * kw, ktop + (r + 1) * kh), text=ch, clickable=True))
+                kb.children.append(
+                    View(
+                        "key",
+                        (off + k * kw, ktop + r * kh, off + (k + 1) * kw, ktop + (r + 1) * kh),
+                        text=ch,
+                        clickable=True,
+                    )
+                )
         kb.children.append(View("key", (kw * 2, ktop + 3 * kh, kw * 8, top), text=" ", desc="Space", clickable=True))
-        kb.children.append(View("key", (kw * 8, ktop + 3 * kh, self.width, top), text="", desc="Enter", icon="enter", clickable=True))
+        kb.children.append(
+            View("key", (kw * 8, ktop + 3 * kh, self.width, top), text="", desc="Enter", icon="enter", clickable=True)
+        )
         return ktop

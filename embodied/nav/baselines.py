@@ -1,5 +1,6 @@
 """``forward``: walks straight ahead and stops when it bumps into something (it reads the env's
 feedback in the turn text, never privileged data)."""
+
 from __future__ import annotations
 
 from mmturn.tasks.model import Model

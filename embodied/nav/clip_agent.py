@@ -2,6 +2,7 @@
 landmark phrases; for each, it picks the panorama view most similar to the phrase under an open_clip
 model (from a local checkpoint), turns to face it and walks a few metres; then the next landmark;
 then STOP. Needs the env's panorama (``--task-args panorama=true``)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,8 +25,14 @@ class ClipNav(Model):
     concurrency = 1
     families = ("navigation",)
 
-    def __init__(self, model: str = "ViT-B-32", pretrained: str | None = None, model_config: str | None = None, device: str = "cpu",
-                 forward_steps: int = 8) -> None:
+    def __init__(
+        self,
+        model: str = "ViT-B-32",
+        pretrained: str | None = None,
+        model_config: str | None = None,
+        device: str = "cpu",
+        forward_steps: int = 8,
+    ) -> None:
         self.model, self.pretrained, self.device, self.forward_steps = model, pretrained, device, int(forward_steps)
         self._clip = ClipEmbedder(model, pretrained, model_config, device)
         self._episodes: dict[tuple[int, int], dict] = {}
@@ -34,7 +41,9 @@ class ClipNav(Model):
         """Face the view that best matches the next landmark, then walk."""
         view = int(self._clip.similarity(views, [state["landmarks"][state["next"]]])[:, 0].argmax())
         state["next"] += 1
-        turns = ["TURN_LEFT"] * (2 * view) if view <= len(views) // 2 else ["TURN_RIGHT"] * (2 * (len(views) - view))  # 30 degree views, 15 degree turns
+        turns = (
+            ["TURN_LEFT"] * (2 * view) if view <= len(views) // 2 else ["TURN_RIGHT"] * (2 * (len(views) - view))
+        )  # 30 degree views, 15 degree turns
         return turns + ["MOVE_FORWARD"] * self.forward_steps
 
     async def respond(self, request: Request) -> Reply:
@@ -43,11 +52,15 @@ class ClipNav(Model):
         start = next((k for k, p in enumerate(parts) if p.kind == "text" and p.text.startswith("Panorama")), None)
         if start is None:
             return Reply(text="STOP", error="clip-nav needs the panorama: run with --task-args panorama=true")
-        views = [p.image for p in parts[start + 1:] if p.kind == "image"]
+        views = [p.image for p in parts[start + 1 :] if p.kind == "image"]
         key = (request.seed, request.sample_index)
         if request.turn == 0 or key not in self._episodes:
             instruction = re.search(r"Instruction:\s*(.*)", texts[-1])
-            self._episodes[key] = {"landmarks": landmarks(instruction.group(1) if instruction else ""), "next": 0, "queue": []}
+            self._episodes[key] = {
+                "landmarks": landmarks(instruction.group(1) if instruction else ""),
+                "next": 0,
+                "queue": [],
+            }
         state = self._episodes[key]
         if "bumped into" in texts[-1]:
             state["queue"].clear()

@@ -1,6 +1,7 @@
 """Vision-and-language navigation in MiniWorld houses (VLN-CE's actions and metrics). The simulator
 lives in a worker process; this env keeps the navigation grid, geodesic distances, the oracle's
 planner and the episode's metrics."""
+
 from __future__ import annotations
 
 import math
@@ -13,10 +14,10 @@ from gymnasium import spaces
 from mmturn.embodied.nav import metrics as m
 from mmturn.embodied.nav.grid import descend
 from mmturn.embodied.nav.instructions import instruction, route_steps
-from mmturn.tasks.worker import isolated
 from mmturn.tasks.env import MultiTurnEnv
 from mmturn.tasks.registry import register_env
 from mmturn.tasks.types import Action, Hints, Part, TurnResult
+from mmturn.tasks.worker import isolated
 
 ACTIONS = ("MOVE_FORWARD", "TURN_LEFT", "TURN_RIGHT", "STOP")
 _ASK_RE = re.compile(r"^\s*ASK\b[:\s]*(.*)", re.IGNORECASE | re.DOTALL)
@@ -64,8 +65,12 @@ class NavGrid:
     def next_waypoint(self, pos, lookahead: int = 2) -> np.ndarray:
         """A point ``lookahead`` cells down the shortest path from ``pos``."""
         i, j = self.cell_of(pos)
-        cells = [(a, b) for a in range(i - 1, i + 2) for b in range(j - 1, j + 2)
-                 if 0 <= a < self.field.shape[0] and 0 <= b < self.field.shape[1] and math.isfinite(self.field[a, b])]
+        cells = [
+            (a, b)
+            for a in range(i - 1, i + 2)
+            for b in range(j - 1, j + 2)
+            if 0 <= a < self.field.shape[0] and 0 <= b < self.field.shape[1] and math.isfinite(self.field[a, b])
+        ]
         c = min(cells, key=lambda x: self.field[x] + float(np.linalg.norm(self.centre(x) - np.asarray(pos))))
         return self.centre(descend(self.field, c, limit=lookahead)[-1])
 
@@ -76,7 +81,11 @@ def oracle_action(grid: NavGrid, pos, heading: float, blocked: bool = False, sto
     if grid.geodesic(pos) <= stop_within:
         return "STOP"
     centre = grid.centre(grid.cell_of(pos))
-    waypoint = centre if blocked and np.linalg.norm(centre - np.asarray(pos)) > 0.05 else grid.next_waypoint(pos, 1 if blocked else 2)
+    waypoint = (
+        centre
+        if blocked and np.linalg.norm(centre - np.asarray(pos)) > 0.05
+        else grid.next_waypoint(pos, 1 if blocked else 2)
+    )
     dx, dz = waypoint - np.asarray(pos)
     want = math.atan2(-dz, dx)  # MiniWorld: moving forward adds (cos dir, -sin dir) to (x, z)
     diff = (want - heading + math.pi) % (2 * math.pi) - math.pi
@@ -93,16 +102,33 @@ class VlnMiniWorldEnv(MultiTurnEnv):
     unbounded_scores = frozenset({"nav_error", "path_length", "collisions", "steps", "questions"})
     MODES = ("vln", "dialog", "imagegoal")
 
-    def __init__(self, width: int = 224, height: int = 224, max_steps: int = 500, success_distance: float = m.SUCCESS_DISTANCE,
-                 timeout: float = 120.0, mode: str = "vln", depth: bool = False, panorama: bool = False) -> None:
+    def __init__(
+        self,
+        width: int = 224,
+        height: int = 224,
+        max_steps: int = 500,
+        success_distance: float = m.SUCCESS_DISTANCE,
+        timeout: float = 120.0,
+        mode: str = "vln",
+        depth: bool = False,
+        panorama: bool = False,
+    ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {', '.join(self.MODES)}, got {mode!r}")
         self.mode, self.depth, self.panorama = mode, bool(depth), bool(panorama)
         if self.depth:  # declared per instance: only envs that render depth carry it
             self.extra_spaces = {"depth": spaces.Box(0.0, 100.0, (int(height), int(width), 1), np.float32)}  # metres
         super().__init__()
-        self.config = dict(width=int(width), height=int(height), max_steps=int(max_steps), success_distance=float(success_distance),
-                           timeout=float(timeout), mode=mode, depth=self.depth, panorama=self.panorama)
+        self.config = dict(
+            width=int(width),
+            height=int(height),
+            max_steps=int(max_steps),
+            success_distance=float(success_distance),
+            timeout=float(timeout),
+            mode=mode,
+            depth=self.depth,
+            panorama=self.panorama,
+        )
         self.sim = isolated("mmturn.embodied.nav.house.HouseSim", timeout=timeout, width=int(width), height=int(height))
 
     def close(self) -> None:
@@ -114,10 +140,13 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         self.ep = ep
         self.grid = NavGrid(ep["grid"], ep["field"])
         rng = np.random.default_rng(int(self.np_random.integers(2**31)))
-        self.sub_instructions = route_steps(ep["reference"], ep["path_rooms"], ep["room_names"], ep["objects"], ep["goal_object"], rng)
+        self.sub_instructions = route_steps(
+            ep["reference"], ep["path_rooms"], ep["room_names"], ep["objects"], ep["goal_object"], rng
+        )
         self.instruction = {
             "vln": instruction(self.sub_instructions),
-            "dialog": f"Find the {ep['goal_object']['name']} and stop next to it. You may ask the guide for directions by replying ASK: your question.",
+            "dialog": f"Find the {ep['goal_object']['name']} and stop next to it. You may ask the "
+            "guide for directions by replying ASK: your question.",
             "imagegoal": "Find the place shown in the goal image (the first image) and stop there.",
         }[self.mode]
         self.goal_image = self.sim.call("goal_view") if self.mode == "imagegoal" else None
@@ -130,12 +159,23 @@ class VlnMiniWorldEnv(MultiTurnEnv):
 
     def _observe(self, image: np.ndarray, note: str | None) -> tuple[dict, Hints]:
         text = f"Instruction: {self.instruction}\n" + (f"({note}) " if note else "") + HELP
-        hints = Hints(oracle_reply=oracle_action(self.grid, self.pos, self.heading, self.blocked), candidates=tuple(ACTIONS), reply_template="{}")
-        goal = (Part.of_text("Goal image:"), Part.of_image(self.goal_image), Part.of_text("Current view:")) if self.goal_image is not None else ()
+        hints = Hints(
+            oracle_reply=oracle_action(self.grid, self.pos, self.heading, self.blocked),
+            candidates=tuple(ACTIONS),
+            reply_template="{}",
+        )
+        goal = (
+            (Part.of_text("Goal image:"), Part.of_image(self.goal_image), Part.of_text("Current view:"))
+            if self.goal_image is not None
+            else ()
+        )
         sensors = self.sim.call("views", self.depth, self.panorama) if self.depth or self.panorama else {}
         pano = ()
         if self.panorama:
-            pano = (Part.of_text("Panorama, 12 views turning left by 30 degrees from straight ahead:"), *map(Part.of_image, sensors["panorama"]))
+            pano = (
+                Part.of_text("Panorama, 12 views turning left by 30 degrees from straight ahead:"),
+                *map(Part.of_image, sensors["panorama"]),
+            )
         obs = {"parts": (*goal, Part.of_image(image), *pano, Part.of_text(text))}
         if self.depth:
             obs["depth"] = sensors["depth"]
@@ -157,8 +197,14 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         """VLN-CE's measures of the finished episode (positions on the floor plane, y = 0)."""
         path = np.array([[p[0], 0.0, p[1]] for p in self.positions])
         reference = np.array([[p[0], 0.0, p[1]] for p in self.ep["reference"]])
-        scores = m.vlnce_measures(path, self.distances, self.stopped, reference, self.steps, self.collisions, self.config["success_distance"])
-        return {**scores, "reward": scores["success"], **({"questions": float(self.questions)} if self.mode == "dialog" else {})}
+        scores = m.vlnce_measures(
+            path, self.distances, self.stopped, reference, self.steps, self.collisions, self.config["success_distance"]
+        )
+        return {
+            **scores,
+            "reward": scores["success"],
+            **({"questions": float(self.questions)} if self.mode == "dialog" else {}),
+        }
 
     def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, Hints]:
         note, image = None, None
@@ -183,13 +229,31 @@ class VlnMiniWorldEnv(MultiTurnEnv):
         self.distances.append(self.grid.geodesic(self.pos))
         terminated = self.stopped
         truncated = not terminated and self.steps >= self.config["max_steps"]
-        target = {"instruction": self.instruction, "goal": self.ep["goal"], "goal_object": self.ep["goal_object"]["name"]}
+        target = {
+            "instruction": self.instruction,
+            "goal": self.ep["goal"],
+            "goal_object": self.ep["goal_object"]["name"],
+        }
         details = {"action": action.kind, "pos": self.pos.tolist(), "heading": self.heading}
         if terminated or truncated:
             grid = self.ep["grid"]
-            top = {"free": ["".join("1" if v else "0" for v in row) for row in grid["free"]], "x0": grid["x0"], "z0": grid["z0"], "cell": grid["cell"]}
-            result = TurnResult(self.episode_scores(), target, error=action.error,
-                                details={**details, "path": [p.tolist() for p in self.positions], "reference": self.ep["reference"], "map": top})
+            top = {
+                "free": ["".join("1" if v else "0" for v in row) for row in grid["free"]],
+                "x0": grid["x0"],
+                "z0": grid["z0"],
+                "cell": grid["cell"],
+            }
+            result = TurnResult(
+                self.episode_scores(),
+                target,
+                error=action.error,
+                details={
+                    **details,
+                    "path": [p.tolist() for p in self.positions],
+                    "reference": self.ep["reference"],
+                    "map": top,
+                },
+            )
             return result, self.empty_observation(), terminated, truncated, Hints()
         result = TurnResult({"reward": 0.0}, target, error=action.error, details=details)
         image = self._last_image = self._last_image if image is None else image

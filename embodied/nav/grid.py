@@ -1,5 +1,6 @@
 """The navigation grid's geometry, shared by the simulator worker and the env: geodesic distance
 fields over free cells, and shortest paths down them. Pure numpy and networkx (no simulator)."""
+
 from __future__ import annotations
 
 import math
@@ -17,7 +18,12 @@ def geodesic_field(free: np.ndarray, goal: tuple[int, int]) -> np.ndarray:
     for i, j in zip(*np.nonzero(free)):
         for di, dj in ((0, 1), (1, 0), (1, 1), (1, -1)):
             a, b = i + di, j + dj
-            if 0 <= a < rows and 0 <= b < cols and free[a, b] and (di == 0 or dj == 0 or (free[i + di, j] and free[i, j + dj])):
+            if (
+                0 <= a < rows
+                and 0 <= b < cols
+                and free[a, b]
+                and (di == 0 or dj == 0 or (free[i + di, j] and free[i, j + dj]))
+            ):
                 graph.add_edge((i, j), (a, b), weight=CELL * math.hypot(di, dj))
     field = np.full(free.shape, np.inf)
     if goal in graph:
@@ -30,12 +36,19 @@ NEIGHBOURS = [(di, dj) for di in (-1, 0, 1) for dj in (-1, 0, 1) if di or dj]
 
 
 def descend(field: np.ndarray, cell: tuple[int, int], limit: int | None = None) -> list[tuple[int, int]]:
-    """The shortest path from ``cell`` to the field's zero (at most ``limit`` moves), by steepest descent over the 8 neighbours."""
+    """The shortest path from ``cell`` to the field's zero (at most ``limit`` moves), by steepest descent over the 8
+    neighbours."""
     path = [cell]
     while field[path[-1]] > 0 and (limit is None or len(path) <= limit):
         i, j = path[-1]
-        nxt = min(((i + di, j + dj) for di, dj in NEIGHBOURS
-                   if 0 <= i + di < field.shape[0] and 0 <= j + dj < field.shape[1]), key=lambda c: field[c])
+        nxt = min(
+            (
+                (i + di, j + dj)
+                for di, dj in NEIGHBOURS
+                if 0 <= i + di < field.shape[0] and 0 <= j + dj < field.shape[1]
+            ),
+            key=lambda c: field[c],
+        )
         if field[nxt] >= field[path[-1]]:
             break
         path.append(nxt)

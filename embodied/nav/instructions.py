@@ -1,6 +1,7 @@
 """R2R-like route instructions from a reference path: the rooms it crosses, landmarks it passes, and
 the goal object, with paraphrase templates ("Walk out of the brick room, go through the marble room
 past the red box, and stop next to the barrel.")."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,15 @@ def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
     return options[int(rng.integers(len(options)))]
 
 
-def route_steps(reference: list[list[float]], path_rooms: list[int], room_names: list[str], objects: list[dict],
-                goal: dict, rng: np.random.Generator, near: float = 1.5) -> list[str]:
+def route_steps(
+    reference: list[list[float]],
+    path_rooms: list[int],
+    room_names: list[str],
+    objects: list[dict],
+    goal: dict,
+    rng: np.random.Generator,
+    near: float = 1.5,
+) -> list[str]:
     """One sub-instruction per room change and one for the goal (the guide's answers in dialogues)."""
     rooms = [r for r in dict.fromkeys(path_rooms) if r >= 0]
     path = np.asarray(reference, float)

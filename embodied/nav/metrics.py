@@ -3,6 +3,7 @@
 Positions are (n, 3) arrays in metres; ``distances`` to the goal are geodesic (shortest path on the
 navigable space) as the backend measures them; path lengths are summed Euclidean step lengths.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -24,7 +25,8 @@ def path_length(path) -> float:
 
 
 def success(stop_called: bool, distance_to_goal: float, success_distance: float = SUCCESS_DISTANCE) -> float:
-    """Success (habitat-lab): 1 iff STOP was called and the geodesic distance to the goal is strictly below the radius."""
+    """Success (habitat-lab): 1 iff STOP was called and the geodesic distance to the goal is strictly below the
+    radius."""
     return float(bool(stop_called) and distance_to_goal < success_distance)
 
 
@@ -90,17 +92,32 @@ def dedupe_path(positions) -> np.ndarray:
     return p[keep]
 
 
-def vlnce_measures(positions, distances, stopped: bool, reference, steps: int, collisions: int,
-                   success_distance: float = SUCCESS_DISTANCE) -> dict[str, float]:
+def vlnce_measures(
+    positions,
+    distances,
+    stopped: bool,
+    reference,
+    steps: int,
+    collisions: int,
+    success_distance: float = SUCCESS_DISTANCE,
+) -> dict[str, float]:
     """Every VLN-CE measure of one finished episode, from the agent's positions (n, 3) after each step
     (start first), the geodesic distances to the goal at those positions, and the dense reference path."""
     path = _points(positions)
     d, d0 = float(distances[-1]), float(distances[0])
     ok = success(stopped, d, success_distance)
     followed = dedupe_path(path)
-    return {"success": ok, "spl": spl(ok, d0, path), "soft_spl": soft_spl(d, d0, path),
-            "oracle_success": oracle_success(distances, success_distance), "ndtw": ndtw(followed, reference, success_distance),
-            "sdtw": sdtw(followed, reference, ok, success_distance),
-            # an unreachable final position has no geodesic distance: flagged, and left out of nav_error's mean
-            **({"nav_error": d} if np.isfinite(d) else {}), "nav_error_unreachable": float(not np.isfinite(d)),
-            "path_length": path_length(path), "collisions": float(collisions), "steps": float(steps)}
+    return {
+        "success": ok,
+        "spl": spl(ok, d0, path),
+        "soft_spl": soft_spl(d, d0, path),
+        "oracle_success": oracle_success(distances, success_distance),
+        "ndtw": ndtw(followed, reference, success_distance),
+        "sdtw": sdtw(followed, reference, ok, success_distance),
+        # an unreachable final position has no geodesic distance: flagged, and left out of nav_error's mean
+        **({"nav_error": d} if np.isfinite(d) else {}),
+        "nav_error_unreachable": float(not np.isfinite(d)),
+        "path_length": path_length(path),
+        "collisions": float(collisions),
+        "steps": float(steps),
+    }

@@ -1,5 +1,6 @@
 """How navigation episodes show in the report: a top-down map with the reference and the agent's path,
 start and goal, and a strip of the first first-person frames."""
+
 from __future__ import annotations
 
 import io
@@ -23,7 +24,12 @@ def route_map(details: dict[str, Any]) -> Image.Image | None:
         return None
     free = np.array([[c == "1" for c in row] for row in top["free"]])
     half = top["cell"] / 2
-    extent = (top["x0"] - half, top["x0"] + free.shape[1] * top["cell"] - half, top["z0"] + free.shape[0] * top["cell"] - half, top["z0"] - half)
+    extent = (
+        top["x0"] - half,
+        top["x0"] + free.shape[1] * top["cell"] - half,
+        top["z0"] + free.shape[0] * top["cell"] - half,
+        top["z0"] - half,
+    )
     fig, ax = plt.subplots(figsize=(5, 3.4))
     ax.imshow(free, cmap="Greys_r", extent=extent, vmin=-0.3, vmax=1.0)
     ref, path = np.asarray(details["reference"]), np.asarray(details["path"])
@@ -42,7 +48,11 @@ def route_map(details: dict[str, Any]) -> Image.Image | None:
 class NavRenderer(Renderer):
     def turn(self, record: dict[str, Any]) -> TurnView:
         target = record.get("target") or {}
-        return TurnView(expected=f"instruction: {target['instruction']}" if record.get("turn") == 0 and target.get("instruction") else "")
+        return TurnView(
+            expected=f"instruction: {target['instruction']}"
+            if record.get("turn") == 0 and target.get("instruction")
+            else ""
+        )
 
     def episode(self, records: list[dict[str, Any]], open_image: OpenImage) -> list[Image.Image]:
         route = route_map(records[-1].get("details") or {}) if records else None

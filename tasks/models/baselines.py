@@ -2,6 +2,7 @@
 the hinted reply and images; must score perfectly), ``random`` (a uniformly drawn candidate answer,
 instructions ignored; in image editing a random change of the image) and ``identity`` (image
 editing: returns the image unchanged)."""
+
 from __future__ import annotations
 
 import cv2
@@ -44,7 +45,9 @@ def random_change(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     h, w = image.shape[:2]
     out = image.copy()
     x1, y1 = int(rng.integers(w)), int(rng.integers(h))
-    out[y1:y1 + int(rng.integers(1, h // 2 + 2)), x1:x1 + int(rng.integers(1, w // 2 + 2))] = rng.integers(0, 256, size=3)
+    out[y1 : y1 + int(rng.integers(1, h // 2 + 2)), x1 : x1 + int(rng.integers(1, w // 2 + 2))] = rng.integers(
+        0, 256, size=3
+    )
     return out
 
 

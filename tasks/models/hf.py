@@ -1,6 +1,7 @@
 """``hf``: a local Hugging Face VLM through ``AutoProcessor`` + ``AutoModelForImageTextToText`` and
 the model's own chat template with images. Requests from concurrently played episodes are batched
 (left padding) and generated in a worker thread; the weights are loaded once."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,31 +10,55 @@ import time
 from typing import Any
 
 from mmturn.tasks.model import Model
+from mmturn.tasks.models.images import pil_image
 from mmturn.tasks.registry import register_model
 from mmturn.tasks.types import Message, Reply, Request
-from mmturn.tasks.models.images import pil_image
 
 
-def to_hf_conversation(messages: list[Message], max_side: int | None = None, system_prompt: str | None = None) -> list[dict[str, Any]]:
+def to_hf_conversation(
+    messages: list[Message], max_side: int | None = None, system_prompt: str | None = None
+) -> list[dict[str, Any]]:
     """Messages in the chat-template format: user content as ordered image / text items."""
-    conv: list[dict[str, Any]] = [{"role": "system", "content": [{"type": "text", "text": system_prompt}]}] if system_prompt else []
+    conv: list[dict[str, Any]] = (
+        [{"role": "system", "content": [{"type": "text", "text": system_prompt}]}] if system_prompt else []
+    )
     for m in messages:
-        items = [{"type": "image", "image": pil_image(p, max_side)} if p.kind == "image" else {"type": "text", "text": p.text}
-                 for p in m.parts if p.kind == "image" or p.text]
+        items = [
+            {"type": "image", "image": pil_image(p, max_side)}
+            if p.kind == "image"
+            else {"type": "text", "text": p.text}
+            for p in m.parts
+            if p.kind == "image" or p.text
+        ]
         conv.append({"role": m.role, "content": items or [{"type": "text", "text": ""}]})
     return conv
 
 
 @register_model("hf")
 class HFModel(Model):
-    def __init__(self, pretrained: str, device: str = "cpu", dtype: str = "auto", max_new_tokens: int = 128, batch_size: int = 4,
-                 do_sample: bool = False, temperature: float = 1.0, max_image_side: int | None = None,
-                 trust_remote_code: bool = False, system_prompt: str | None = None) -> None:
+    def __init__(
+        self,
+        pretrained: str,
+        device: str = "cpu",
+        dtype: str = "auto",
+        max_new_tokens: int = 128,
+        batch_size: int = 4,
+        do_sample: bool = False,
+        temperature: float = 1.0,
+        max_image_side: int | None = None,
+        trust_remote_code: bool = False,
+        system_prompt: str | None = None,
+    ) -> None:
         import torch
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
         self.pretrained, self.device, self.dtype = pretrained, device, dtype
-        self.max_new_tokens, self.batch_size, self.do_sample, self.temperature = int(max_new_tokens), int(batch_size), bool(do_sample), temperature
+        self.max_new_tokens, self.batch_size, self.do_sample, self.temperature = (
+            int(max_new_tokens),
+            int(batch_size),
+            bool(do_sample),
+            temperature,
+        )
         self.max_image_side, self.system_prompt = max_image_side, system_prompt
         self.concurrency = self.batch_size
         torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
@@ -43,9 +68,17 @@ class HFModel(Model):
             tokenizer.padding_side = "left"
             if tokenizer.pad_token is None:
                 tokenizer.pad_token = tokenizer.eos_token
-        self._model = AutoModelForImageTextToText.from_pretrained(pretrained, dtype=torch_dtype, trust_remote_code=trust_remote_code).to(device).eval()
+        self._model = (
+            AutoModelForImageTextToText.from_pretrained(
+                pretrained, dtype=torch_dtype, trust_remote_code=trust_remote_code
+            )
+            .to(device)
+            .eval()
+        )
         accepts = inspect.signature(self._processor.apply_chat_template).parameters
-        self._padding = {"processor_kwargs": {"padding": True}} if "processor_kwargs" in accepts else {"padding": True}  # transformers 5 / 4
+        self._padding = (
+            {"processor_kwargs": {"padding": True}} if "processor_kwargs" in accepts else {"padding": True}
+        )  # transformers 5 / 4
         self._queue: asyncio.Queue | None = None
         self._worker: asyncio.Task | None = None
 
@@ -53,8 +86,14 @@ class HFModel(Model):
         import torch
 
         conversations = [to_hf_conversation(r.messages, self.max_image_side, self.system_prompt) for r in requests]
-        inputs = self._processor.apply_chat_template(conversations, add_generation_prompt=True, tokenize=True, return_dict=True,
-                                                     return_tensors="pt", **self._padding).to(self.device)
+        inputs = self._processor.apply_chat_template(
+            conversations,
+            add_generation_prompt=True,
+            tokenize=True,
+            return_dict=True,
+            return_tensors="pt",
+            **self._padding,
+        ).to(self.device)
         kwargs: dict[str, Any] = {"max_new_tokens": self.max_new_tokens, "do_sample": self.do_sample}
         if self.do_sample:
             kwargs["temperature"] = self.temperature
@@ -93,6 +132,7 @@ class HFModel(Model):
             self._queue = asyncio.Queue()
             self._worker = asyncio.create_task(self._serve())
         future = asyncio.get_running_loop().create_future()
+        assert self._queue is not None
         await self._queue.put((request, future))
         return await future
 

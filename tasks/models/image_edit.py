@@ -3,6 +3,7 @@ the last text part of the last user turn as its prompt (the editing envs put the
 there). ``openai-images``: an OpenAI-compatible ``/images/edits`` endpoint (multipart upload,
 ``b64_json`` result), with the chat adapter's connection budget, retries and cache. ``diffusers``:
 a local diffusers pipeline such as InstructPix2Pix, loaded from a path, seeded per request."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,9 +18,9 @@ from PIL import Image
 
 from mmturn.tasks.imaging import png_bytes
 from mmturn.tasks.model import Model, ModelError
+from mmturn.tasks.models.openai_chat import OpenAIChat
 from mmturn.tasks.registry import register_model
 from mmturn.tasks.types import Part, Reply, Request, last_image
-from mmturn.tasks.models.openai_chat import OpenAIChat
 
 
 def edit_inputs(request: Request) -> tuple[Part, str]:
@@ -49,9 +50,20 @@ class OpenAIImageEdit(OpenAIChat):
 
     async def respond(self, request: Request) -> Reply:
         image, prompt = edit_inputs(request)
-        form = {"model": self.model, "prompt": prompt, "response_format": "b64_json", "n": "1", **({"size": self.size} if self.size else {})}
+        form = {
+            "model": self.model,
+            "prompt": prompt,
+            "response_format": "b64_json",
+            "n": "1",
+            **({"size": self.size} if self.size else {}),
+        }
         key = json.dumps([form, image.digest, request.sample_index], sort_keys=True)
-        return await self.call(key, lambda: self._post("/images/edits", data=form, files={"image": ("image.png", png_bytes(image.image), "image/png")}))
+        return await self.call(
+            key,
+            lambda: self._post(
+                "/images/edits", data=form, files={"image": ("image.png", png_bytes(image.image), "image/png")}
+            ),
+        )
 
     def read(self, data: dict[str, Any]) -> dict[str, Any]:
         first = data["data"][0] if isinstance(data["data"], list) else None
@@ -74,12 +86,26 @@ class DiffusersEdit(Model):
 
     concurrency = 1
 
-    def __init__(self, path: str, num_inference_steps: int = 20, guidance_scale: float = 7.5, image_guidance_scale: float = 1.5,
-                 device: str = "cpu", seed: int = 0, max_side: int = 768) -> None:
+    def __init__(
+        self,
+        path: str,
+        num_inference_steps: int = 20,
+        guidance_scale: float = 7.5,
+        image_guidance_scale: float = 1.5,
+        device: str = "cpu",
+        seed: int = 0,
+        max_side: int = 768,
+    ) -> None:
         import torch
         from diffusers import DiffusionPipeline
 
-        self.path, self.num_inference_steps, self.device, self.seed, self.max_side = path, int(num_inference_steps), device, int(seed), int(max_side)
+        self.path, self.num_inference_steps, self.device, self.seed, self.max_side = (
+            path,
+            int(num_inference_steps),
+            device,
+            int(seed),
+            int(max_side),
+        )
         self.guidance_scale, self.image_guidance_scale = float(guidance_scale), float(image_guidance_scale)
         self._torch = torch
         self._pipe = DiffusionPipeline.from_pretrained(path).to(device)
@@ -90,8 +116,15 @@ class DiffusersEdit(Model):
         img = Image.fromarray(image.image)
         img.thumbnail((self.max_side, self.max_side))
         generator = self._torch.Generator("cpu").manual_seed(seed)
-        out = self._pipe(prompt, image=img, num_inference_steps=self.num_inference_steps, guidance_scale=self.guidance_scale,
-                         image_guidance_scale=self.image_guidance_scale, generator=generator, output_type="np").images[0]
+        out = self._pipe(
+            prompt,
+            image=img,
+            num_inference_steps=self.num_inference_steps,
+            guidance_scale=self.guidance_scale,
+            image_guidance_scale=self.image_guidance_scale,
+            generator=generator,
+            output_type="np",
+        ).images[0]
         return (np.clip(out, 0.0, 1.0) * 255).round().astype(np.uint8)
 
     async def respond(self, request: Request) -> Reply:

@@ -1,5 +1,6 @@
 """Images for model adapters: a part as a PNG data URI (for APIs; memoised by content hash so a
 dialogue's history never re-encodes an image) or a PIL image (for HF processors)."""
+
 from __future__ import annotations
 
 import base64

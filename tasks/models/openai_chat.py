@@ -3,7 +3,9 @@ serve``, hosted APIs). Interleaved text and base64 images in turn order, the who
 ``--history N``), async requests under ``max_connections``, retries with exponential backoff and
 jitter on 429/5xx/timeouts (honouring Retry-After), a per-request timeout, and a response cache
 keyed by the server (base_url) and the exact request body (model, messages after the history window,
-system prompt, every sampling argument, the repeat index). The API key is read from an env var and never logged or stored."""
+system prompt, every sampling argument, the repeat index). The API key is read from an env var and
+never logged or stored."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,13 +22,15 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from mmturn.tasks.model import Model, ModelError
+from mmturn.tasks.models.images import data_uri
 from mmturn.tasks.registry import register_model
 from mmturn.tasks.secrets import register_secret
 from mmturn.tasks.types import Message, Reply, Request
-from mmturn.tasks.models.images import data_uri
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
-NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]  # headers and body go out at once: no 40 ms Nagle / delayed-ACK stalls
+NO_DELAY = [
+    (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+]  # headers and body go out at once: no 40 ms Nagle / delayed-ACK stalls
 
 
 class RetryableError(Exception):
@@ -48,8 +52,13 @@ def to_openai_messages(messages: list[Message], system_prompt: str | None = None
     out: list[dict[str, Any]] = [{"role": "system", "content": system_prompt}] if system_prompt else []
     for m in messages:
         if m.role == "user":
-            content = [{"type": "text", "text": p.text} if p.kind == "text" else {"type": "image_url", "image_url": {"url": data_uri(p)}}
-                       for p in m.parts if p.kind == "image" or p.text]
+            content = [
+                {"type": "text", "text": p.text}
+                if p.kind == "text"
+                else {"type": "image_url", "image_url": {"url": data_uri(p)}}
+                for p in m.parts
+                if p.kind == "image" or p.text
+            ]
             out.append({"role": "user", "content": content})
         else:
             out.append({"role": m.role, "content": "".join(p.text for p in m.parts if p.kind == "text")})
@@ -77,15 +86,34 @@ class ResponseCache:
 @register_model("openai")
 class OpenAIChat(Model):
     result_field = "choices"  # a response without it is malformed (retried)
-    operational_args = frozenset({"max_connections", "timeout", "max_retries", "cache", "backoff_initial", "backoff_max", "api_key_env"})
+    operational_args = frozenset(
+        {"max_connections", "timeout", "max_retries", "cache", "backoff_initial", "backoff_max", "api_key_env"}
+    )
 
-    def __init__(self, model: str = "default", base_url: str = "http://127.0.0.1:8000/v1", api_key_env: str = "OPENAI_API_KEY",
-                 max_connections: int = 32, timeout: float = 120.0, max_retries: int = 6, temperature: float = 0.0,
-                 max_tokens: int = 1024, top_p: float | None = None, system_prompt: str | None = None,
-                 cache: str | None = "~/.cache/mmturn/openai.sqlite", backoff_initial: float = 0.5, backoff_max: float = 60.0) -> None:
+    def __init__(
+        self,
+        model: str = "default",
+        base_url: str = "http://127.0.0.1:8000/v1",
+        api_key_env: str = "OPENAI_API_KEY",
+        max_connections: int = 32,
+        timeout: float = 120.0,
+        max_retries: int = 6,
+        temperature: float = 0.0,
+        max_tokens: int = 1024,
+        top_p: float | None = None,
+        system_prompt: str | None = None,
+        cache: str | None = "~/.cache/mmturn/openai.sqlite",
+        backoff_initial: float = 0.5,
+        backoff_max: float = 60.0,
+    ) -> None:
         self.model, self.base_url = model, base_url.rstrip("/")
         self.max_connections, self.timeout, self.max_retries = int(max_connections), float(timeout), int(max_retries)
-        self.temperature, self.max_tokens, self.top_p, self.system_prompt = temperature, max_tokens, top_p, system_prompt
+        self.temperature, self.max_tokens, self.top_p, self.system_prompt = (
+            temperature,
+            max_tokens,
+            top_p,
+            system_prompt,
+        )
         self.backoff_initial, self.backoff_max = backoff_initial, backoff_max
         self._backoff = wait_exponential_jitter(multiplier=backoff_initial, max=backoff_max, jitter=backoff_initial)
         self.concurrency = self.max_connections
@@ -103,12 +131,18 @@ class OpenAIChat(Model):
                 headers["Authorization"] = f"Bearer {key}"
             limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
             transport = httpx.AsyncHTTPTransport(limits=limits, socket_options=NO_DELAY)
-            self._client = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=self.timeout, transport=transport)
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url, headers=headers, timeout=self.timeout, transport=transport
+            )
         return self._client
 
     def _body(self, request: Request) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": self.model, "messages": to_openai_messages(request.messages, self.system_prompt),
-                                "temperature": self.temperature, "max_tokens": self.max_tokens}
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": to_openai_messages(request.messages, self.system_prompt),
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+        }
         if self.top_p is not None:
             body["top_p"] = self.top_p
         if self.temperature > 0:  # servers that honour it make sampled repeats reproducible
@@ -140,7 +174,9 @@ class OpenAIChat(Model):
 
     async def respond(self, request: Request) -> Reply:
         body = self._body(request)
-        return await self.call(json.dumps([body, request.sample_index], sort_keys=True), lambda: self._post("/chat/completions", json=body))
+        return await self.call(
+            json.dumps([body, request.sample_index], sort_keys=True), lambda: self._post("/chat/completions", json=body)
+        )
 
     async def call(self, key_text: str, send: Callable[[], Awaitable[dict[str, Any]]]) -> Reply:
         """``send`` under the connection budget with retries, through the cache keyed by the server, the
@@ -151,8 +187,12 @@ class OpenAIChat(Model):
         started = time.perf_counter()
         try:
             async with self._slots:
-                async for attempt in AsyncRetrying(retry=retry_if_exception(lambda e: isinstance(e, RetryableError)),
-                                                   stop=stop_after_attempt(self.max_retries + 1), wait=self._wait, reraise=True):
+                async for attempt in AsyncRetrying(
+                    retry=retry_if_exception(lambda e: isinstance(e, RetryableError)),
+                    stop=stop_after_attempt(self.max_retries + 1),
+                    wait=self._wait,
+                    reraise=True,
+                ):
                     with attempt:
                         data = await send()
         except RetryableError as e:
@@ -168,9 +208,12 @@ class OpenAIChat(Model):
         text = (choice.get("message") or {}).get("content") or ""
         finish = choice.get("finish_reason")
         usage = data.get("usage") or {}
-        return {"text": text if isinstance(text, str) else json.dumps(text), "input_tokens": usage.get("prompt_tokens"),
-                "output_tokens": usage.get("completion_tokens"),
-                "error": f"finish_reason={finish}" if finish in ("content_filter", "length") else None}
+        return {
+            "text": text if isinstance(text, str) else json.dumps(text),
+            "input_tokens": usage.get("prompt_tokens"),
+            "output_tokens": usage.get("completion_tokens"),
+            "error": f"finish_reason={finish}" if finish in ("content_filter", "length") else None,
+        }
 
     def to_reply(self, record: dict[str, Any], cached: bool = False) -> Reply:
         return Reply(**record, cached=cached)

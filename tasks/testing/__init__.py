@@ -2,6 +2,7 @@
 gymnasium's env checker (warnings count as failures), checks that one seed replays its episode byte for
 byte and that another seed gives another episode, and steps every turn with seeded hostile replies,
 asserting the per-step invariants of ``check_step``."""
+
 from __future__ import annotations
 
 import warnings
@@ -39,6 +40,7 @@ def play(env, seed: int, reply=None) -> list:
 def same(a: list, b: list) -> bool:
     def equal(x, y):
         return len(x) == len(y) and all(p == q for p, q in zip(x, y)) if isinstance(x, tuple) else x == y
+
     return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
 
 

@@ -1,5 +1,6 @@
 """A deterministic OpenAI-compatible chat server on loopback, with scripted faults and latency,
 for tests and benchmarks. It answers with what it saw, so tests can check what was sent."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +21,9 @@ from starlette.routing import Route
 
 @dataclass
 class ServerState:
-    faults: list[str] = field(default_factory=list)  # consumed one per request: 429, 500, 503, 400, 401echo, 500echo, slow, timeout, drop, malformed, empty, content_filter, length
+    # consumed one per request: 429, 500, 503, 400, 401echo, 500echo, slow, timeout, drop, malformed, empty,
+    # content_filter, length
+    faults: list[str] = field(default_factory=list)
     timeout_s: float = 30.0  # how long a "timeout" fault stalls (longer than the client's timeout)
     latency_s: float = 0.0
     slow_s: float = 2.0
@@ -58,7 +61,7 @@ def make_app(state: ServerState) -> Starlette:
         state.in_flight += 1
         state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
         try:
-            await asyncio.sleep({"slow": state.slow_s, "timeout": state.timeout_s}.get(fault, state.latency_s))
+            await asyncio.sleep({"slow": state.slow_s, "timeout": state.timeout_s}.get(fault or "", state.latency_s))
         finally:
             state.in_flight -= 1
         if fault in ("429", "500", "503", "400"):
@@ -75,19 +78,32 @@ def make_app(state: ServerState) -> Starlette:
             return JSONResponse({"id": "x", "choices": []})
         finish = fault if fault in ("content_filter", "length") else "stop"
         text = describe_request(body)
-        return JSONResponse({"id": "x", "object": "chat.completion", "model": body.get("model"),
-                             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
-                             "usage": {"prompt_tokens": 11, "completion_tokens": len(text.split()), "total_tokens": 11 + len(text.split())}})
+        return JSONResponse(
+            {
+                "id": "x",
+                "object": "chat.completion",
+                "model": body.get("model"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+                "usage": {
+                    "prompt_tokens": 11,
+                    "completion_tokens": len(text.split()),
+                    "total_tokens": 11 + len(text.split()),
+                },
+            }
+        )
 
     async def edit(request: Request):
         """images/edits: the uploaded image mirrored left-right (the prompt is recorded)."""
         form = await request.form()
         state.headers.append(dict(request.headers))
-        upload = await form["image"].read()
+        image = form["image"]
+        upload = await image.read() if not isinstance(image, str) else image.encode()
         state.requests.append({"prompt": form.get("prompt"), "model": form.get("model"), "bytes": len(upload)})
         fault = state.faults.pop(0) if state.faults else None
         if fault in ("429", "500", "503", "400"):
-            return PlainTextResponse(f"injected {fault}", status_code=int(fault), headers={"Retry-After": "0.3"} if fault == "429" else {})
+            return PlainTextResponse(
+                f"injected {fault}", status_code=int(fault), headers={"Retry-After": "0.3"} if fault == "429" else {}
+            )
         if fault == "empty":
             return JSONResponse({"created": 0, "data": []})
         mirrored = np.asarray(Image.open(io.BytesIO(upload)).convert("RGB"))[:, ::-1]
@@ -95,7 +111,12 @@ def make_app(state: ServerState) -> Starlette:
         Image.fromarray(np.ascontiguousarray(mirrored)).save(buf, format="PNG")
         return JSONResponse({"created": 0, "data": [{"b64_json": base64.b64encode(buf.getvalue()).decode()}]})
 
-    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"]), Route("/v1/images/edits", edit, methods=["POST"])])
+    return Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat, methods=["POST"]),
+            Route("/v1/images/edits", edit, methods=["POST"]),
+        ]
+    )
 
 
 class FakeOpenAIServer:
@@ -109,7 +130,9 @@ class FakeOpenAIServer:
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(512)
         self.port = self.sock.getsockname()[1]
-        config = uvicorn.Config(make_app(self.state), log_level="error", lifespan="off", backlog=512, timeout_keep_alive=30)
+        config = uvicorn.Config(
+            make_app(self.state), log_level="error", lifespan="off", backlog=512, timeout_keep_alive=30
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 

@@ -5,6 +5,7 @@ Extraction tolerates the answer-format instructions themselves: case, markdown, 
 headers) are handled. For numbers and closed choices the *first* mention counts, so a reply that
 lists every option does not score.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,10 +19,15 @@ from mmturn.vision.instructions import strip_json_fence
 AnswerKind = Literal["exact", "number", "set", "yesno", "choice", "time", "box"]
 BOX_IOU = 0.5  # a box answer is right at IoU >= 0.5 (the usual detection threshold) unless the answer sets another
 
-_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen"
+).split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 _NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | {w: 10 * i for i, w in enumerate(_TENS) if w != "_"}
-_SCAFFOLD = re.compile(r"<<[^\n]*>>|\b(?:section|paragraph|part)\s*\d+|^\s*p\.\s?p?\.?\s?s\.?", re.IGNORECASE | re.MULTILINE)
+_SCAFFOLD = re.compile(
+    r"<<[^\n]*>>|\b(?:section|paragraph|part)\s*\d+|^\s*p\.\s?p?\.?\s?s\.?", re.IGNORECASE | re.MULTILINE
+)
 
 
 @dataclass(frozen=True)

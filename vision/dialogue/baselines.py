@@ -1,5 +1,6 @@
 """``forgetful``: answers correctly but follows only the newest instruction, so PIF falls as
 instructions accumulate while accuracy stays high."""
+
 from __future__ import annotations
 
 from mmturn.tasks.model import Model

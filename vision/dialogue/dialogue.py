@@ -1,5 +1,6 @@
 """Synthetic MMMT-IF-style dialogues: questions about images introduced at different turns, with
 global answer-format instructions that accumulate (each holds for every later answer)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -48,7 +49,10 @@ def candidates(answer: Answer, rng: np.random.Generator) -> list[str]:
         return [f"{int(rng.integers(1, 13))}:{int(rng.integers(0, 12)) * 5:02d}" for _ in range(4)]
     if answer.kind == "box":
         side = max(answer.value) * 1.2
-        return [Answer("box", sorted(rng.uniform(0, side, 2).tolist()) + sorted(rng.uniform(0, side, 2).tolist())).text for _ in range(4)]
+        return [
+            Answer("box", sorted(rng.uniform(0, side, 2).tolist()) + sorted(rng.uniform(0, side, 2).tolist())).text
+            for _ in range(4)
+        ]
     if answer.kind == "number":
         hi = max(10, int(float(answer.value) * 2))
         return [str(int(v)) for v in rng.integers(0, hi + 1, size=4)]
@@ -70,8 +74,10 @@ def _comparison(rng: np.random.Generator, scenes: list[Scene], shown: list[int])
     if a.answer.value == b.answer.value:
         return None
     larger = i if a.answer.value > b.answer.value else j
-    question = (f"Compare two images. For Image {i + 1}: {a.question} For Image {j + 1}: {b.question} "
-                f"Which image gives the larger number? Name the image.")
+    question = (
+        f"Compare two images. For Image {i + 1}: {a.question} For Image {j + 1}: {b.question} "
+        f"Which image gives the larger number? Name the image."
+    )
     return QA(question, Answer("exact", f"image {larger + 1}", (f"image {i + 1}", f"image {j + 1}")))
 
 
@@ -80,16 +86,23 @@ def _changed(scenes: list[Scene], i: int, j: int) -> QA | None:
     a, b = ({f"{o['colour']} {o['shape']}" for o in scenes[k].facts["objects"]} for k in (i, j))
     if not a ^ b:
         return None
-    question = (f"Compare Image {i + 1} and Image {j + 1}: which shapes changed between the images, that is, which shapes "
-                "(colour and kind) appear in only one of them? Name them all.")
+    question = (
+        f"Compare Image {i + 1} and Image {j + 1}: which shapes changed between the images, that is, which shapes "
+        "(colour and kind) appear in only one of them? Name them all."
+    )
     return QA(question, Answer("set", sorted(a ^ b), tuple(f"{c} {s}" for c in COLOURS for s in SHAPES)))
 
 
-def _ask(rng: np.random.Generator, scenes: list[Scene], shown: list[int], fresh: int | None, used: set[str]) -> tuple[str, QA, int | None] | None:
+def _ask(
+    rng: np.random.Generator, scenes: list[Scene], shown: list[int], fresh: int | None, used: set[str]
+) -> tuple[str, QA, int | None] | None:
     """(question, QA, index of the image it is about; None for a comparison of two)."""
     if fresh is None and rng.random() < 0.15 and (qa := _comparison(rng, scenes, shown)) and qa.question not in used:
         return qa.question, qa, None
-    pending = {k: [q for q in scenes[k].qas if f"{k}:{q.question}" not in used] for k in ([fresh] if fresh is not None else shown)}
+    pending = {
+        k: [q for q in scenes[k].qas if f"{k}:{q.question}" not in used]
+        for k in ([fresh] if fresh is not None else shown)
+    }
     pending = {k: v for k, v in pending.items() if v}
     if not pending:
         return None
@@ -97,7 +110,11 @@ def _ask(rng: np.random.Generator, scenes: list[Scene], shown: list[int], fresh:
     options = pending[k]
     qa = options[int(rng.integers(len(options)))]
     used.add(f"{k}:{qa.question}")
-    prefix = f"About Image {k + 1}: " if rng.random() < 0.5 or k >= len(ORDINALS) else f"Looking at the {ORDINALS[k]} image: "
+    prefix = (
+        f"About Image {k + 1}: "
+        if rng.random() < 0.5 or k >= len(ORDINALS)
+        else f"Looking at the {ORDINALS[k]} image: "
+    )
     return prefix + qa.question, qa, k
 
 
@@ -111,7 +128,10 @@ def build_dialogue(
     kinds: tuple[str, ...] | None = None,
 ) -> Episode:
     kinds = kinds or tuple(GENERATORS)
-    scenes = [GENERATORS[kinds[int(rng.integers(len(kinds)))]](rng) for _ in range(int(rng.integers(num_images[0], num_images[1] + 1)))]
+    scenes = [
+        GENERATORS[kinds[int(rng.integers(len(kinds)))]](rng)
+        for _ in range(int(rng.integers(num_images[0], num_images[1] + 1)))
+    ]
     while sum(len(s.qas) for s in scenes) < num_turns + 4 and len(scenes) < len(ORDINALS):
         scenes.append(GENERATORS[kinds[int(rng.integers(len(kinds)))]](rng))
     later = rng.choice(np.arange(1, max(len(scenes), min(num_turns, 12))), size=len(scenes) - 1, replace=False)
@@ -137,7 +157,11 @@ def build_dialogue(
             break
         question, qa, about, oracle = picked
         new: Instr | None = None
-        if t < instruction_turns and len(active) < max_instructions and rng.random() < 0.7 * (1 - len(active) / max_instructions):
+        if (
+            t < instruction_turns
+            and len(active) < max_instructions
+            and rng.random() < 0.7 * (1 - len(active) / max_instructions)
+        ):
             new, oracle = _propose(rng, active, qa.answer.text) or (None, oracle)
         if new is not None:
             active = active + [new]
@@ -148,11 +172,21 @@ def build_dialogue(
         if reminder and active:
             text += reminder_text(active)
         parts.append(Part.of_text(text))
-        target = {"answer": qa.answer.to_json(), "instructions": [[iid, kw] for iid, kw in active], "question": question}
+        target = {
+            "answer": qa.answer.to_json(),
+            "instructions": [[iid, kw] for iid, kw in active],
+            "question": question,
+        }
         if qa.describe:
-            target.update(describe=True, image=Part.of_image(scenes[about].image).digest)  # the described image, by content hash
-        hints = Hints(oracle_reply=oracle, answer_text=qa.answer.text, candidates=tuple(candidates(qa.answer, rng)),
-                      newest_instruction=tuple(active[-1]) if active else None)
+            target.update(
+                describe=True, image=Part.of_image(scenes[about].image).digest
+            )  # the described image, by content hash
+        hints = Hints(
+            oracle_reply=oracle,
+            answer_text=qa.answer.text,
+            candidates=tuple(candidates(qa.answer, rng)),
+            newest_instruction=tuple(active[-1]) if active else None,
+        )
         turns.append(Turn(tuple(parts), target, hints))
     meta = {"images": [{"kind": s.kind, "turn": when, "facts": s.facts} for s, when in zip(scenes, intro)]}
     return Episode(id="", turns=turns, meta=meta)

@@ -4,6 +4,7 @@ Conflicts follow IFEval's ``INSTRUCTION_CONFLICTS`` (made symmetric) extended to
 categories; whatever else cannot be satisfied together is caught by asking the realizer for a
 reply that passes every check before an instruction is accepted.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -30,30 +31,54 @@ POOL: dict[str, Sampler] = {
     "sentence:start_letter": lambda r: {"letter": _choice(r, ("B", "S", "T", "W", "M", "C")).upper()},
     "sentence:end_mark": lambda r: {"mark": _choice(r, ("?", "!"))},
     "sentence:words_per_sentence": lambda r: {"num_words": 18, "relation": _choice(r, ("at most", "at least"))},
-    "sentence:count": lambda r: (lambda rel: {"num_sentences": 4 if rel == "at most" else 5, "relation": rel})(_choice(r, ("at most", "at least"))),
+    "sentence:count": lambda r: (lambda rel: {"num_sentences": 4 if rel == "at most" else 5, "relation": rel})(
+        _choice(r, ("at most", "at least"))
+    ),
     "keywords:include_phrase": lambda r: {"phrase": _choice(r, PHRASES)},
     "detectable_content:number_parity": lambda r: {"parity": _choice(r, ("odd", "even")), "greater_than": 5},
     # IFEval's
     "punctuation:no_comma": lambda r: {},
     "change_case:english_lowercase": lambda r: {},
     "change_case:english_capital": lambda r: {},
-    "length_constraints:number_words": lambda r: (lambda rel: {"num_words": int(r.integers(60, 90)) if rel == "less than" else int(r.integers(25, 45)), "relation": rel})(_choice(r, ("less than", "at least"))),
-    "length_constraints:number_sentences": lambda r: (lambda rel: {"num_sentences": int(r.integers(4, 7)) if rel == "less than" else int(r.integers(2, 4)), "relation": rel})(_choice(r, ("less than", "at least"))),
+    "length_constraints:number_words": lambda r: (
+        lambda rel: {
+            "num_words": int(r.integers(60, 90)) if rel == "less than" else int(r.integers(25, 45)),
+            "relation": rel,
+        }
+    )(_choice(r, ("less than", "at least"))),
+    "length_constraints:number_sentences": lambda r: (
+        lambda rel: {
+            "num_sentences": int(r.integers(4, 7)) if rel == "less than" else int(r.integers(2, 4)),
+            "relation": rel,
+        }
+    )(_choice(r, ("less than", "at least"))),
     "keywords:existence": lambda r: {"keywords": [_choice(r, KEYWORDS)]},
-    "keywords:forbidden_words": lambda r: {"forbidden_words": [str(w) for w in r.choice(FORBIDDEN, size=2, replace=False)]},
-    "keywords:frequency": lambda r: {"keyword": _choice(r, KEYWORDS), "frequency": int(r.integers(2, 4)), "relation": "at least"},
+    "keywords:forbidden_words": lambda r: {
+        "forbidden_words": [str(w) for w in r.choice(FORBIDDEN, size=2, replace=False)]
+    },
+    "keywords:frequency": lambda r: {
+        "keyword": _choice(r, KEYWORDS),
+        "frequency": int(r.integers(2, 4)),
+        "relation": "at least",
+    },
     "detectable_content:postscript": lambda r: {"postscript_marker": _choice(r, ("P.S.", "P.P.S"))},
     "detectable_content:number_placeholders": lambda r: {"num_placeholders": int(r.integers(1, 3))},
     "detectable_format:title": lambda r: {},
     "detectable_format:number_highlighted_sections": lambda r: {"num_highlights": int(r.integers(1, 3))},
     "detectable_format:number_bullet_lists": lambda r: {"num_bullets": int(r.integers(2, 4))},
     "detectable_format:json_format": lambda r: {},
-    "detectable_format:multiple_sections": lambda r: {"section_spliter": _choice(r, ("SECTION", "Section")), "num_sections": 2},
+    "detectable_format:multiple_sections": lambda r: {
+        "section_spliter": _choice(r, ("SECTION", "Section")),
+        "num_sections": 2,
+    },
     "length_constraints:number_paragraphs": lambda r: {"num_paragraphs": int(r.integers(2, 4))},
     "startend:end_checker": lambda r: {"end_phrase": _choice(r, END_PHRASES)},
     "startend:quotation": lambda r: {},
     "startend:start_checker": lambda r: {"start_phrase": _choice(r, START_PHRASES)},
-    "change_case:capital_word_frequency": lambda r: {"capital_frequency": int(r.integers(2, 4)), "capital_relation": "at least"},
+    "change_case:capital_word_frequency": lambda r: {
+        "capital_frequency": int(r.integers(2, 4)),
+        "capital_relation": "at least",
+    },
 }
 assert set(OPENERS) >= {"b", "s", "t", "w", "m", "c"}
 
@@ -76,7 +101,7 @@ _PAIRS = [
     ("detectable_format:multiple_sections", "sentence:start_letter"),
 ]
 ALONE_WITH = {  # IFEval: json_format conflicts with everything except these
-    "detectable_format:json_format": {"keywords:existence", "keywords:forbidden_words"},
+    "detectable_format:json_format": {"keywords:existence", "keywords:forbidden_words"}
 }
 
 

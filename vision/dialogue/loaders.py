@@ -4,6 +4,7 @@ Each loader returns ``DialogueSpec`` records (text, image paths, targets) valida
 file/line/field errors, every image decoded once (and dropped) so that a broken file fails the load,
 not an episode; the images are decoded again when an episode is played.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,19 +42,32 @@ def _answer(turn: dict[str, Any], file: Path, line: int, where: str) -> Answer |
         return None
     value = turn["answer"]
     kind = turn.get("answer_type") or (
-        "yesno" if isinstance(value, bool) else "number" if isinstance(value, (int, float)) else "set" if isinstance(value, list) else "exact")
+        "yesno"
+        if isinstance(value, bool)
+        else "number"
+        if isinstance(value, (int, float))
+        else "set"
+        if isinstance(value, list)
+        else "exact"
+    )
     if kind not in ("exact", "number", "set", "yesno", "choice", "time"):
         raise DatasetError(file, line, f"{where}.answer_type", f"unknown answer type {kind!r}")
     if kind == "number":
         value = number(turn, "answer", file, line, f"{where}.")
-    elif kind == "set" and not (isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value)):
+    elif kind == "set" and not (
+        isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value)
+    ):
         raise DatasetError(file, line, f"{where}.answer", "a set answer must be a list of strings or numbers")
     elif kind == "yesno" and not isinstance(value, (bool, str)):
-        raise DatasetError(file, line, f"{where}.answer", "a yes/no answer must be true, false, \"yes\" or \"no\"")
+        raise DatasetError(file, line, f"{where}.answer", 'a yes/no answer must be true, false, "yes" or "no"')
     elif kind in ("choice", "time") and not isinstance(value, str):
-        raise DatasetError(file, line, f"{where}.answer", f"a {kind} answer must be a string, got {type(value).__name__}")
+        raise DatasetError(
+            file, line, f"{where}.answer", f"a {kind} answer must be a string, got {type(value).__name__}"
+        )
     elif kind == "exact" and (not isinstance(value, (str, int, float)) or isinstance(value, bool)):
-        raise DatasetError(file, line, f"{where}.answer", f"an exact answer must be a string or number, got {type(value).__name__}")
+        raise DatasetError(
+            file, line, f"{where}.answer", f"an exact answer must be a string or number, got {type(value).__name__}"
+        )
     choices = turn.get("choices") or []
     if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
         raise DatasetError(file, line, f"{where}.choices", "must be a list of strings")
@@ -67,9 +81,15 @@ def _instructions(raw: Any, file: Path, line: int, where: str) -> list[Instr]:
         raise DatasetError(file, line, where, "must be a list of {id, kwargs} objects")
     out = []
     for k, item in enumerate(raw):
-        iid, kwargs = (item.get("id"), item.get("kwargs", {})) if isinstance(item, dict) else (item[0], item[1]) if isinstance(item, list) and len(item) == 2 else (None, None)
+        iid, kwargs = (
+            (item.get("id"), item.get("kwargs", {}))
+            if isinstance(item, dict)
+            else (item[0], item[1])
+            if isinstance(item, list) and len(item) == 2
+            else (None, None)
+        )
         if not isinstance(iid, str) or not isinstance(kwargs, dict):
-            raise DatasetError(file, line, f"{where}[{k}]", "must be {\"id\": str, \"kwargs\": object}")
+            raise DatasetError(file, line, f"{where}[{k}]", 'must be {"id": str, "kwargs": object}')
         try:
             validate(iid, kwargs)
         except ValueError as e:
@@ -99,8 +119,14 @@ def load_jsonl(path: Path, root: Path) -> list[DialogueSpec]:
             shown = turn.get("images", []) if declared else (list(range(len(images))) if t == 0 else [])
             if not isinstance(shown, list) or not all(isinstance(k, int) and 0 <= k < len(images) for k in shown):
                 raise DatasetError(path, line, f"{where}.images", f"must be indices into images (0..{len(images) - 1})")
-            out.append(TurnSpec(question, [images[k] for k in shown], _answer(turn, path, line, where),
-                                _instructions(turn.get("instructions"), path, line, f"{where}.instructions")))
+            out.append(
+                TurnSpec(
+                    question,
+                    [images[k] for k in shown],
+                    _answer(turn, path, line, where),
+                    _instructions(turn.get("instructions"), path, line, f"{where}.instructions"),
+                )
+            )
         specs.append(DialogueSpec(str(rec.get("id", line)), out, f"{path}:{line}"))
     return specs
 
@@ -122,14 +148,14 @@ def load_mmdu(path: Path, root: Path) -> list[DialogueSpec]:
         nxt, turns = 0, []
         for k, msg in enumerate(conv):
             if not isinstance(msg, dict) or not isinstance(msg.get("value"), str):
-                raise DatasetError(path, None, f"{where}.conversations[{k}]", "must be {\"from\", \"value\": str}")
+                raise DatasetError(path, None, f"{where}.conversations[{k}]", 'must be {"from", "value": str}')
             if msg.get("from") in ("user", "human"):
                 tags = msg["value"].count("<ImageHere>")
                 if nxt + tags > len(images):
                     raise DatasetError(path, None, f"{where}.conversations[{k}]", "more <ImageHere> tags than images")
                 for i in range(nxt, nxt + tags):
                     check_image(root, images[i], path, None, f"{where}.image[{i}]")
-                turns.append(TurnSpec(msg["value"].replace("<ImageHere>", "").strip(), images[nxt:nxt + tags]))
+                turns.append(TurnSpec(msg["value"].replace("<ImageHere>", "").strip(), images[nxt : nxt + tags]))
                 nxt += tags
             elif turns:
                 turns[-1].reference = msg["value"]
@@ -140,11 +166,26 @@ def load_mmdu(path: Path, root: Path) -> list[DialogueSpec]:
 
 MMMT_IF_PATTERNS = (
     (r"start every sentence with the letter \((\w)\)", lambda m: ["sentence:start_letter", {"letter": m[1].upper()}]),
-    (r"end every sentence with an? (question|exclamation) mark", lambda m: ["sentence:end_mark", {"mark": "?" if m[1] == "question" else "!"}]),
-    (r"each sentence in the response is (at most|at least) (\d+) words", lambda m: ["sentence:words_per_sentence", {"num_words": int(m[2]), "relation": m[1]}]),
-    (r"responses (no more than|at most|at least) (\d+) sentences", lambda m: ["sentence:count", {"num_sentences": int(m[2]), "relation": "at least" if m[1] == "at least" else "at most"}]),
+    (
+        r"end every sentence with an? (question|exclamation) mark",
+        lambda m: ["sentence:end_mark", {"mark": "?" if m[1] == "question" else "!"}],
+    ),
+    (
+        r"each sentence in the response is (at most|at least) (\d+) words",
+        lambda m: ["sentence:words_per_sentence", {"num_words": int(m[2]), "relation": m[1]}],
+    ),
+    (
+        r"responses (no more than|at most|at least) (\d+) sentences",
+        lambda m: [
+            "sentence:count",
+            {"num_sentences": int(m[2]), "relation": "at least" if m[1] == "at least" else "at most"},
+        ],
+    ),
     (r"use the word '([^']+)' at least once", lambda m: ["keywords:include_phrase", {"phrase": m[1]}]),
-    (r"include at least one (odd|even) number (?:in the range )?bigger than (\d+)", lambda m: ["detectable_content:number_parity", {"parity": m[1], "greater_than": int(m[2])}]),
+    (
+        r"include at least one (odd|even) number (?:in the range )?bigger than (\d+)",
+        lambda m: ["detectable_content:number_parity", {"parity": m[1], "greater_than": int(m[2])}],
+    ),
 )
 
 
@@ -174,7 +215,9 @@ def load_mmmt_if_csv(path: Path, root: Path) -> list[DialogueSpec]:
             parsed = []
             for text in filter(str.strip, re.split(r"Instruction:", row["all instructions"] or "")):
                 if (instr := parse_mmmt_if_instruction(text)) is None:
-                    raise DatasetError(path, line, "all instructions", f"unrecognised instruction {' '.join(text.split())!r}")
+                    raise DatasetError(
+                        path, line, "all instructions", f"unrecognised instruction {' '.join(text.split())!r}"
+                    )
                 parsed.append(instr)
             before = seen.get(cid, [])
             spec = dialogues.setdefault(cid, DialogueSpec(cid, [], f"{path}:{line}"))
@@ -186,8 +229,14 @@ def load_mmmt_if_csv(path: Path, root: Path) -> list[DialogueSpec]:
                         check_image(root, ref, path, line, f"image {k}")
                         images.append(ref)
                     elif re.search(rf"Image\s?{k}\b", row["prompt"]):
-                        raise DatasetError(path, line, f"image {k}", "empty, but the dialogue refers to it: put the MMDU image's path (inside the dataset folder) in this column")
-            spec.turns.append(TurnSpec(" ".join(row["prompt"].split()), images, None, parsed[len(before):]))
+                        raise DatasetError(
+                            path,
+                            line,
+                            f"image {k}",
+                            "empty, but the dialogue refers to it: put the MMDU image's path (inside "
+                            "the dataset folder) in this column",
+                        )
+            spec.turns.append(TurnSpec(" ".join(row["prompt"].split()), images, None, parsed[len(before) :]))
             seen[cid] = parsed
             line = reader.line_num + 1
     return list(dialogues.values())

@@ -1,5 +1,6 @@
 """Image-dialogue metrics over turn records: MMMT-IF's PIF and PIF-N-K, IFEval's prompt- and
 instruction-level accuracy (strict and loose), Multi-IF's overall, and answer accuracy."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,7 +11,8 @@ from mmturn.tasks.metrics import TurnLog, mean_of, per_turn_curve, scores_of
 
 
 def pif_n_k(episodes: list[list[TurnLog]], n: int, k: int) -> float | None:
-    """PIF-N-K (MMMT-IF): fraction of turns (with instructions) where at least k of their n sampled replies have PIF = 1."""
+    """PIF-N-K (MMMT-IF): fraction of turns (with instructions) where at least k of their n sampled replies have PIF
+    = 1."""
     replies: dict[tuple[int, int], list[float]] = defaultdict(list)
     for ep in episodes:
         for t in ep:
@@ -21,7 +23,8 @@ def pif_n_k(episodes: list[list[TurnLog]], n: int, k: int) -> float | None:
 
 
 def instruction_level(episodes: list[list[TurnLog]], mode: str) -> float | None:
-    """IFEval instruction-level accuracy: instructions followed / instructions checked, over all turns (micro average)."""
+    """IFEval instruction-level accuracy: instructions followed / instructions checked, over all turns (micro
+    average)."""
     total = sum(scores_of(episodes, "n_instructions"))
     return sum(scores_of(episodes, f"n_followed_{mode}")) / total if total else None
 
@@ -48,4 +51,17 @@ def dialogue_metrics(episodes: list[list[TurnLog]]) -> dict[str, Any]:
     return {"metrics": {k: v for k, v in metrics.items() if v is not None}, "curves": curves}
 
 
-DIALOGUE_METRICS = ("accuracy", "chair_i", "chair_i_detector", "claims_correct", "clipscore", "pif", "prompt_strict", "prompt_loose", "inst_strict", "inst_loose", "ifeval_overall", "pif_N_K")
+DIALOGUE_METRICS = (
+    "accuracy",
+    "chair_i",
+    "chair_i_detector",
+    "claims_correct",
+    "clipscore",
+    "pif",
+    "prompt_strict",
+    "prompt_loose",
+    "inst_strict",
+    "inst_loose",
+    "ifeval_overall",
+    "pif_N_K",
+)

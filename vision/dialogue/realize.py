@@ -3,6 +3,7 @@ the forgetful baseline's writer). It builds English sentences under the collecte
 lays them out (paragraphs, bullets, sections, title, postscript, quotes, JSON), then keeps the first
 candidate that ``verify`` accepts for every instruction: the oracle never claims what code rejects.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -14,9 +15,24 @@ from mmturn.vision.instructions import verify
 from mmturn.vision.text_stats import count_words
 
 OPENERS = {
-    "a": "Admittedly", "b": "Basically", "c": "Clearly", "d": "Definitely", "e": "Evidently", "f": "Frankly",
-    "g": "Generally", "h": "Honestly", "i": "Indeed", "l": "Looking", "m": "Mostly", "n": "Notably",
-    "o": "Obviously", "p": "Plainly", "r": "Really", "s": "Surely", "t": "Truly", "w": "Well",
+    "a": "Admittedly",
+    "b": "Basically",
+    "c": "Clearly",
+    "d": "Definitely",
+    "e": "Evidently",
+    "f": "Frankly",
+    "g": "Generally",
+    "h": "Honestly",
+    "i": "Indeed",
+    "l": "Looking",
+    "m": "Mostly",
+    "n": "Notably",
+    "o": "Obviously",
+    "p": "Plainly",
+    "r": "Really",
+    "s": "Surely",
+    "t": "Truly",
+    "w": "Well",
 }
 BODIES = (
     "this follows from looking closely at the picture",
@@ -118,7 +134,7 @@ def _layout(plan: Plan, sentences: list[str], answer: str) -> str:
         return json.dumps({"answer": answer, "explanation": " ".join(sentences[1:]) or sentences[0]})
     if "detectable_format:number_bullet_lists" in lay:
         n = lay["detectable_format:number_bullet_lists"]["num_bullets"]
-        head, tail = sentences[: len(sentences) - n], sentences[len(sentences) - n:]
+        head, tail = sentences[: len(sentences) - n], sentences[len(sentences) - n :]
         sentences = head + ["\n* " + s for s in tail]
     if "length_constraints:number_paragraphs" in lay:
         n = lay["length_constraints:number_paragraphs"]["num_paragraphs"]
@@ -129,7 +145,10 @@ def _layout(plan: Plan, sentences: list[str], answer: str) -> str:
         text = "\n\n".join(chunks)
     elif "detectable_format:multiple_sections" in lay:
         kw = lay["detectable_format:multiple_sections"]
-        text = "\n".join(f"{kw['section_spliter']} {i + 1}\n" + " ".join(c) for i, c in enumerate(_chunks(sentences, kw["num_sections"])))
+        text = "\n".join(
+            f"{kw['section_spliter']} {i + 1}\n" + " ".join(c)
+            for i, c in enumerate(_chunks(sentences, kw["num_sections"]))
+        )
     else:
         text = " ".join(sentences)
     text = text.replace(" \n", "\n")
@@ -151,13 +170,15 @@ def _chunks(items: list[str], n: int) -> list[list[str]]:
     if n > len(items):
         return []
     size = -(-len(items) // n)
-    out = [items[i * size:(i + 1) * size] for i in range(n)]
+    out = [items[i * size : (i + 1) * size] for i in range(n)]
     return out if all(out) else [items[i::n] for i in range(n)]
 
 
 def _candidates(plan: Plan, answer: str):
     lo, hi = plan.sentences
-    need = max(lo, 1, *(kw.get(k, 1) for kw in plan.layout.values() for k in ("num_bullets", "num_paragraphs", "num_sections")))
+    need = max(
+        lo, 1, *(kw.get(k, 1) for kw in plan.layout.values() for k in ("num_bullets", "num_paragraphs", "num_sections"))
+    )
     comma = ""
     for n in range(need, min(hi, need + 6) + 1):
         for pad in range(0, 8):
@@ -165,7 +186,7 @@ def _candidates(plan: Plan, answer: str):
             sentences = [_sentence(plan, 0, f"the answer is {answer}" + comma, pad if n == 1 else 0)]
             per = -(-len(includes) // max(n - 1, 1)) if n > 1 else len(includes)
             for k in range(1, n):
-                extra = " ".join(includes[(k - 1) * per: k * per])
+                extra = " ".join(includes[(k - 1) * per : k * per])
                 body = BODIES[(k - 1) % len(BODIES)] + (" noting " + extra if extra else "")
                 sentences.append(_sentence(plan, k, body, pad))
             if n == 1 and includes:

@@ -1,4 +1,5 @@
 """How image-dialogue turns show in the report: the exact answer or MMDU's reference beside the reply."""
+
 from __future__ import annotations
 
 from typing import Any

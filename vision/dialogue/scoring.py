@@ -1,6 +1,7 @@
 """Scorers of an image-dialogue reply, each a pure function of (reply, target) registered by name,
 so stored samples can be re-scored: ``answer`` (accuracy) and ``instructions`` (MMMT-IF's PIF and
 IFEval's strict / loose prompt- and instruction-level counts)."""
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -36,10 +37,18 @@ def instruction_scorer(reply: str, target: dict[str, Any]) -> Score:
     strict = [verify(iid, kw, reply) for iid, kw in instructions]
     loose = [verify(iid, kw, reply, loose=True) for iid, kw in instructions]
     n = len(instructions)
-    values = {"pif": sum(strict) / n, "prompt_strict": float(all(strict)), "prompt_loose": float(all(loose)),
-              "n_instructions": float(n), "n_followed_strict": float(sum(strict)), "n_followed_loose": float(sum(loose))}
-    details = {"strict": {iid: ok for (iid, _), ok in zip(instructions, strict)},
-               "loose": {iid: ok for (iid, _), ok in zip(instructions, loose)}}
+    values = {
+        "pif": sum(strict) / n,
+        "prompt_strict": float(all(strict)),
+        "prompt_loose": float(all(loose)),
+        "n_instructions": float(n),
+        "n_followed_strict": float(sum(strict)),
+        "n_followed_loose": float(sum(loose)),
+    }
+    details = {
+        "strict": {iid: ok for (iid, _), ok in zip(instructions, strict)},
+        "loose": {iid: ok for (iid, _), ok in zip(instructions, loose)},
+    }
     return Score(values, details)
 
 

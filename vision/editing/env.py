@@ -2,6 +2,7 @@
 instructions, each applied by the model to its own previous output. The action is the model's
 reply as an interleaved turn; its last image is the edited image. A reply without an image fails
 the turn (scored 0, the image stays as it was)."""
+
 from __future__ import annotations
 
 from abc import abstractmethod
@@ -17,8 +18,8 @@ from mmturn.tasks.registry import SCORERS, register_env
 from mmturn.tasks.types import Action, Episode, Hints, Part, TurnResult
 from mmturn.vision.claims import Claim
 from mmturn.vision.detectors import DetectionCache
-from mmturn.vision.editing.scene import EditScene
 from mmturn.vision.editing.ops import BACKGROUND, OPS, TEXT, edit_sequence, start_scene
+from mmturn.vision.editing.scene import EditScene
 from mmturn.vision.editing.scoring import FAILED, fit, score_edit
 
 # the instruction is the turn's last text part: image-editing models take it alone as their prompt
@@ -38,8 +39,15 @@ class EditStep:
 class _EditEnv(MultiTurnEnv):
     image_actions = True
 
-    def __init__(self, detector: str = "shapes", clip_model: str | None = None, clip_pretrained: str | None = None,
-                 clip_config: str | None = None, threshold: float = 0.1, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        detector: str = "shapes",
+        clip_model: str | None = None,
+        clip_pretrained: str | None = None,
+        clip_config: str | None = None,
+        threshold: float = 0.1,
+        device: str = "cpu",
+    ) -> None:
         super().__init__()
         self.detector = detector
         self.clip_args = (clip_model, clip_pretrained, clip_config, device) if clip_model else None
@@ -62,7 +70,9 @@ class _EditEnv(MultiTurnEnv):
     def _hints(self, index: int) -> Hints:
         """The oracle's edited image is the exact scene after this edit (procedural episodes only)."""
         state = self.steps[index].state
-        return Hints(oracle_images=(Part.of_image(EditScene.from_dict(state).render()),) if state else (), edits_image=True)
+        return Hints(
+            oracle_images=(Part.of_image(EditScene.from_dict(state).render()),) if state else (), edits_image=True
+        )
 
     def parse_parts(self, parts: tuple[Part, ...]) -> Action:
         images = [p for p in parts if p.kind == "image"]
@@ -80,18 +90,35 @@ class _EditEnv(MultiTurnEnv):
         if self.turn_index >= len(self.steps):
             return TurnResult({}, {}, error="episode already finished"), self.empty_observation(), True, False, Hints()
         step = self.steps[self.turn_index]
-        target = {"instruction": step.instruction, "op": step.op, "claims": [c.to_dict() for c in step.claims], "touched": list(step.touched)}
+        target = {
+            "instruction": step.instruction,
+            "op": step.op,
+            "claims": [c.to_dict() for c in step.claims],
+            "touched": list(step.touched),
+        }
         if self._reply_image is None:
-            result = TurnResult({k: v for k, v in FAILED.items() if step.claims or k not in ("follow", "claims")}, target, error=action.error)
+            result = TurnResult(
+                {k: v for k, v in FAILED.items() if step.claims or k not in ("follow", "claims")},
+                target,
+                error=action.error,
+            )
         else:
             after = Part.of_image(fit(self._reply_image.image, self.current.image))
-            result = score_edit(self.current, after, self.start, step.claims, step.touched, self.detector, self.detections, self.clip)
+            result = score_edit(
+                self.current, after, self.start, step.claims, step.touched, self.detector, self.detections, self.clip
+            )
             result.target, result.details["resized"] = target, after.image.shape != self._reply_image.image.shape
             self.current = after
         nxt = self.turn_index + 1
         if nxt >= len(self.steps):
             return result, self.empty_observation(), True, False, Hints()
-        return result, {"parts": (Part.of_text(NEXT), Part.of_text(self.steps[nxt].instruction))}, False, False, self._hints(nxt)
+        return (
+            result,
+            {"parts": (Part.of_text(NEXT), Part.of_text(self.steps[nxt].instruction))},
+            False,
+            False,
+            self._hints(nxt),
+        )
 
     def reward(self, result: TurnResult) -> float:
         return float(result.scores.get("follow", result.scores.get("consistency", 0.0)))
@@ -112,7 +139,9 @@ class ImageEditingEnv(_EditEnv):
 
     def make_episode(self, options: dict[str, Any]) -> tuple[str, Part, list[EditStep]]:
         scene = start_scene(self.np_random)
-        edits = edit_sequence(scene, self.np_random, int(self.np_random.integers(self.turns[0], self.turns[1] + 1)), self.ops)
+        edits = edit_sequence(
+            scene, self.np_random, int(self.np_random.integers(self.turns[0], self.turns[1] + 1)), self.ops
+        )
         steps = [EditStep(e.instruction, e.claims, e.touched, e.op, e.after.to_dict()) for e in edits]
         return f"edit-{scene.noise_seed}", Part.of_image(scene.render()), steps
 

@@ -1,5 +1,6 @@
 """Image-editing metrics over turn records (EdiVal-Agent's axes): instruction following, consistency
 and quality, their per-turn curves (how errors accumulate), and episodes whose every edit held."""
+
 from __future__ import annotations
 
 from statistics import fmean
@@ -7,8 +8,18 @@ from typing import Any
 
 from mmturn.tasks.metrics import TurnLog, mean_of, per_turn_curve
 
-EDIT_SCORES = ("follow", "claims", "consistency", "preserved", "ssim_unchanged", "l1_unchanged", "clip_unchanged",
-               "quality", "quality_sharpness", "quality_noise")
+EDIT_SCORES = (
+    "follow",
+    "claims",
+    "consistency",
+    "preserved",
+    "ssim_unchanged",
+    "l1_unchanged",
+    "clip_unchanged",
+    "quality",
+    "quality_sharpness",
+    "quality_noise",
+)
 EDIT_METRICS = EDIT_SCORES + ("all_followed",)
 
 
@@ -18,7 +29,11 @@ def edit_metrics(episodes: list[list[TurnLog]]) -> dict[str, Any]:
     for key in EDIT_SCORES:
         if (value := mean_of(episodes, key)) is not None:
             metrics[key] = value
-    followed = [all(t["scores"].get("follow", 0.0) == 1.0 for t in ep) for ep in episodes if any("follow" in t["scores"] for t in ep)]
+    followed = [
+        all(t["scores"].get("follow", 0.0) == 1.0 for t in ep)
+        for ep in episodes
+        if any("follow" in t["scores"] for t in ep)
+    ]
     if followed:
         metrics["all_followed"] = fmean(map(float, followed))
     curves = {k: per_turn_curve(episodes, k) for k in ("follow", "consistency", "quality")}

@@ -2,6 +2,7 @@
 background and add text. Each draws its arguments from the current scene, so that it is feasible,
 and returns the edited scene, the instruction, the claims the edited image must satisfy and the
 labels it touches (their regions are excluded from consistency)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,8 +42,12 @@ def _unique(scene: EditScene) -> list[Shape]:
 
 
 def _absent_label(scene: EditScene, rng: np.random.Generator, shape: str | None = None, not_shape: str | None = None):
-    options = [(c, s) for c in SHAPE_COLOURS for s in SHAPES if scene.count(f"{c} {s}") == 0
-               and (shape is None or s == shape) and s != not_shape]
+    options = [
+        (c, s)
+        for c in SHAPE_COLOURS
+        for s in SHAPES
+        if scene.count(f"{c} {s}") == 0 and (shape is None or s == shape) and s != not_shape
+    ]
     return _pick(rng, options)
 
 
@@ -56,16 +61,26 @@ def add(scene: EditScene, rng: np.random.Generator) -> Edit | None:
     if quadrant is None or new is None:
         return None
     shape = Shape(new[1], new[0], _pick(rng, scene.free_slots(quadrant)), _size(rng))
-    return Edit("add", f"Add {_a(shape.label)} in the {quadrant}.", (Claim("count", shape.label, 1), Claim("region", shape.label, quadrant)),
-                (shape.label,), scene.with_(shapes=scene.shapes + (shape,)))
+    return Edit(
+        "add",
+        f"Add {_a(shape.label)} in the {quadrant}.",
+        (Claim("count", shape.label, 1), Claim("region", shape.label, quadrant)),
+        (shape.label,),
+        scene.with_(shapes=scene.shapes + (shape,)),
+    )
 
 
 def remove(scene: EditScene, rng: np.random.Generator) -> Edit | None:
     target = _pick(rng, _unique(scene))
     if target is None or len(scene.shapes) < 2:
         return None
-    return Edit("remove", f"Remove the {target.label}.", (Claim("absent", target.label),), (target.label,),
-                scene.with_(shapes=tuple(s for s in scene.shapes if s is not target)))
+    return Edit(
+        "remove",
+        f"Remove the {target.label}.",
+        (Claim("absent", target.label),),
+        (target.label,),
+        scene.with_(shapes=tuple(s for s in scene.shapes if s is not target)),
+    )
 
 
 def recolour(scene: EditScene, rng: np.random.Generator) -> Edit | None:
@@ -75,8 +90,13 @@ def recolour(scene: EditScene, rng: np.random.Generator) -> Edit | None:
         return None
     shape = Shape(target.shape, new[0], target.slot, target.size)
     claims = (Claim("absent", target.label), Claim("at", shape.label, {"box_of": target.label}))
-    return Edit("recolour", f"Make the {target.label} {new[0]}.", claims, (target.label, shape.label),
-                scene.with_(shapes=tuple(shape if s is target else s for s in scene.shapes)))
+    return Edit(
+        "recolour",
+        f"Make the {target.label} {new[0]}.",
+        claims,
+        (target.label, shape.label),
+        scene.with_(shapes=tuple(shape if s is target else s for s in scene.shapes)),
+    )
 
 
 def move(scene: EditScene, rng: np.random.Generator) -> Edit | None:
@@ -85,8 +105,13 @@ def move(scene: EditScene, rng: np.random.Generator) -> Edit | None:
     if not quadrant:
         return None
     shape = Shape(target.shape, target.colour, _pick(rng, scene.free_slots(quadrant)), target.size)
-    return Edit("move", f"Move the {target.label} to the {quadrant}.", (Claim("count", target.label, 1), Claim("region", target.label, quadrant)),
-                (target.label,), scene.with_(shapes=tuple(shape if s is target else s for s in scene.shapes)))
+    return Edit(
+        "move",
+        f"Move the {target.label} to the {quadrant}.",
+        (Claim("count", target.label, 1), Claim("region", target.label, quadrant)),
+        (target.label,),
+        scene.with_(shapes=tuple(shape if s is target else s for s in scene.shapes)),
+    )
 
 
 def replace_shape(scene: EditScene, rng: np.random.Generator) -> Edit | None:
@@ -96,8 +121,13 @@ def replace_shape(scene: EditScene, rng: np.random.Generator) -> Edit | None:
         return None
     shape = Shape(new[1], new[0], target.slot, target.size)
     claims = (Claim("absent", target.label), Claim("at", shape.label, {"box_of": target.label}))
-    return Edit("replace", f"Replace the {target.label} with {_a(shape.label)}.", claims, (target.label, shape.label),
-                scene.with_(shapes=tuple(shape if s is target else s for s in scene.shapes)))
+    return Edit(
+        "replace",
+        f"Replace the {target.label} with {_a(shape.label)}.",
+        claims,
+        (target.label, shape.label),
+        scene.with_(shapes=tuple(shape if s is target else s for s in scene.shapes)),
+    )
 
 
 def change_count(scene: EditScene, rng: np.random.Generator) -> Edit | None:
@@ -107,15 +137,28 @@ def change_count(scene: EditScene, rng: np.random.Generator) -> Edit | None:
     if target is None or len(free) < extra:
         return None
     n = scene.count(target.label) + extra
-    added = tuple(Shape(target.shape, target.colour, free[int(k)], _size(rng)) for k in rng.choice(len(free), size=extra, replace=False))
-    return Edit("count", f"Change the number of {target.label}s to {n}.", (Claim("count", target.label, n),), (target.label,),
-                scene.with_(shapes=scene.shapes + added))
+    added = tuple(
+        Shape(target.shape, target.colour, free[int(k)], _size(rng))
+        for k in rng.choice(len(free), size=extra, replace=False)
+    )
+    return Edit(
+        "count",
+        f"Change the number of {target.label}s to {n}.",
+        (Claim("count", target.label, n),),
+        (target.label,),
+        scene.with_(shapes=scene.shapes + added),
+    )
 
 
 def background(scene: EditScene, rng: np.random.Generator) -> Edit | None:
     new = _pick(rng, [b for b in BACKGROUNDS if b != scene.background])
-    return Edit("background", f"Change the background to {new}.", (Claim("background", new),), (BACKGROUND,),
-                scene.with_(background=new))
+    return Edit(
+        "background",
+        f"Change the background to {new}.",
+        (Claim("background", new),),
+        (BACKGROUND,),
+        scene.with_(background=new),
+    )
 
 
 def add_text(scene: EditScene, rng: np.random.Generator) -> Edit | None:
@@ -124,13 +167,25 @@ def add_text(scene: EditScene, rng: np.random.Generator) -> Edit | None:
     if quadrant is None:
         return None
     words = Words(word, _pick(rng, scene.free_slots(quadrant)))
-    return Edit("text", f'Write the word "{word}" in the {quadrant}.', (Claim("text", word, quadrant),), (TEXT,),
-                scene.with_(words=scene.words + (words,)))
+    return Edit(
+        "text",
+        f'Write the word "{word}" in the {quadrant}.',
+        (Claim("text", word, quadrant),),
+        (TEXT,),
+        scene.with_(words=scene.words + (words,)),
+    )
 
 
 OPS: dict[str, Callable[[EditScene, np.random.Generator], Edit | None]] = {
-    "add": add, "remove": remove, "recolour": recolour, "move": move, "replace": replace_shape,
-    "count": change_count, "background": background, "text": add_text}
+    "add": add,
+    "remove": remove,
+    "recolour": recolour,
+    "move": move,
+    "replace": replace_shape,
+    "count": change_count,
+    "background": background,
+    "text": add_text,
+}
 
 
 def start_scene(rng: np.random.Generator) -> EditScene:
@@ -143,7 +198,9 @@ def start_scene(rng: np.random.Generator) -> EditScene:
     return scene
 
 
-def edit_sequence(scene: EditScene, rng: np.random.Generator, turns: int, ops: tuple[str, ...] = tuple(OPS)) -> list[Edit]:
+def edit_sequence(
+    scene: EditScene, rng: np.random.Generator, turns: int, ops: tuple[str, ...] = tuple(OPS)
+) -> list[Edit]:
     """``turns`` feasible edits, each applied to the previous one's result; op kinds drawn uniformly."""
     edits: list[Edit] = []
     while len(edits) < turns:

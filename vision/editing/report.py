@@ -1,5 +1,6 @@
 """How editing episodes show in the report: each output's detections boxed (green where the turn's
 claims about that label held, red where they failed), and the episode as a strip of edits."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,14 +14,18 @@ SIDE = 200
 
 def detection_boxes(details: dict[str, Any]) -> tuple:
     failed = {c.get("label") for c in details.get("claims", []) if not c.get("passed")}
-    return tuple((d["label"], tuple(d["box"]), RED if d["label"] in failed else GREEN) for d in details.get("detections", []))
+    return tuple(
+        (d["label"], tuple(d["box"]), RED if d["label"] in failed else GREEN) for d in details.get("detections", [])
+    )
 
 
 class EditRenderer(Renderer):
     def turn(self, record: dict[str, Any]) -> TurnView:
         target = record.get("target") or {}
-        return TurnView(expected=f"instruction: {target['instruction']}" if target.get("instruction") else "",
-                        reply_boxes=detection_boxes(record.get("details") or {}))
+        return TurnView(
+            expected=f"instruction: {target['instruction']}" if target.get("instruction") else "",
+            reply_boxes=detection_boxes(record.get("details") or {}),
+        )
 
     def episode(self, records: list[dict[str, Any]], open_image: OpenImage) -> list[Image.Image]:
         """The start image, then each turn's output with its detections boxed, side by side."""

@@ -1,6 +1,7 @@
 """Editable procedural scenes with exact ground truth: shapes and words on a 4x4 grid of slots over
 a named background. A scene is immutable; an edit makes a new one, and rendering is deterministic
 (the noise pattern is seeded per episode), so pixels an edit does not touch stay identical."""
+
 from __future__ import annotations
 
 import functools
@@ -8,15 +9,27 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from mmturn.assets import FONTS
 from mmturn.vision.claims import BACKGROUNDS, REGIONS
-from mmturn.vision.drawing import add_noise, draw_shape
+from mmturn.vision.drawing import add_noise, draw_shape, load_font
 
 GRID = 4
 TEXT_RGB = (25, 25, 80)  # far from every shape colour, so the shapes detector never sees letters
-EDIT_WORDS = ("APPLE", "RIVER", "PIANO", "TIGER", "LEMON", "ROBOT", "CLOUD", "MAPLE", "OCEAN", "SUGAR", "PLANT", "STONE")
+EDIT_WORDS = (
+    "APPLE",
+    "RIVER",
+    "PIANO",
+    "TIGER",
+    "LEMON",
+    "ROBOT",
+    "CLOUD",
+    "MAPLE",
+    "OCEAN",
+    "SUGAR",
+    "PLANT",
+    "STONE",
+)
 QUADRANTS = ("top left", "top right", "bottom left", "bottom right")
 
 
@@ -60,7 +73,13 @@ class EditScene:
         return sum(s.label == label for s in self.shapes)
 
     def box(self, shape: Shape) -> list[float]:
-        return draw_shape(ImageDraw.Draw(Image.new("RGB", (1, 1))), shape.shape, shape.colour, *self._centre(shape.slot), shape.size * self.cell)
+        return draw_shape(
+            ImageDraw.Draw(Image.new("RGB", (1, 1))),
+            shape.shape,
+            shape.colour,
+            *self._centre(shape.slot),
+            shape.size * self.cell,
+        )
 
     def _centre(self, slot: tuple[int, int]) -> tuple[float, float]:
         return (slot[0] + 0.5) * self.cell, (slot[1] + 0.5) * self.cell
@@ -89,19 +108,15 @@ assert set(QUADRANTS) <= set(REGIONS)
 
 
 @functools.lru_cache(maxsize=16)
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONTS[0]), size)
-
-
 @functools.lru_cache(maxsize=8)  # up to 1.7 MB a scene: the current episodes' latest scenes
 def _render(scene: EditScene) -> np.ndarray:
     img = Image.new("RGB", (scene.side, scene.side), BACKGROUNDS[scene.background])
     draw = ImageDraw.Draw(img)
     for s in scene.shapes:
         draw_shape(draw, s.shape, s.colour, *scene._centre(s.slot), s.size * scene.cell)
-    font = _font(max(12, int(scene.cell / 5)))
+    label_font = load_font(0, max(12, int(scene.cell / 5)))
     for w in scene.words:
-        draw.text(scene._centre(w.slot), w.text, fill=TEXT_RGB, font=font, anchor="mm")
+        draw.text(scene._centre(w.slot), w.text, fill=TEXT_RGB, font=label_font, anchor="mm")
     image = add_noise(img, np.random.default_rng(scene.noise_seed), scene.noise, 2)
     image.setflags(write=False)
     return image
