@@ -59,6 +59,7 @@ def test_rendering_is_deterministic_and_untouched_pixels_stay_identical():
     assert changed.size and (changed[:, 1].min() >= box[0] - 1) and (changed[:, 1].max() <= box[2] + 1)
 
 
+@pytest.mark.slow
 def test_oracle_identity_and_random_separate_and_report_shows_turn_images(tmp_path):
     for model in ("oracle", "identity", "random"):
         assert (

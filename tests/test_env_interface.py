@@ -111,6 +111,7 @@ REPLIES = st.one_of(
     replies=st.lists(st.one_of(REPLIES, st.integers(0, 2**32 - 1)), min_size=1, max_size=4),
     seed=st.integers(0, 2**32 - 1),
 )
+@pytest.mark.slow
 def test_hostile_replies_never_raise_and_scores_stay_in_range(env_id, envs, replies, seed):
     """Hypothesis texts, and hostile replies drawn from a seed (tests/hostile.py; benchmarks/fuzz.py runs 10,000 per
     env)."""

@@ -240,6 +240,7 @@ def test_a_busy_run_folder_is_refused_until_its_holder_ends(tmp_path, capsys):
     assert main(["score", str(out)]) == 0
 
 
+@pytest.mark.slow
 def test_every_baseline_of_the_default_run_plays_the_same_episodes(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["run", "--no-progress", "--no-report", "--tasks", "mmmt-if,gui-tasks", "--output-dir", "d"]) == 0
@@ -309,6 +310,7 @@ def test_one_redaction_function_serves_every_output():
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_keeps_finished_episodes_and_prints_how_to_resume(tmp_path, sig):
     out = tmp_path / "run"

@@ -71,6 +71,7 @@ def runs(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_oracle_reaches_every_goal_on_the_shortest_path(runs):
     m = json.loads((runs / "oracle" / "results.json").read_text())["results"]["vln-miniworld"]
     assert (
@@ -82,12 +83,14 @@ def test_oracle_reaches_every_goal_on_the_shortest_path(runs):
     )
 
 
+@pytest.mark.slow
 def test_random_and_forward_rarely_succeed(runs):
     for model in ("random", "forward"):
         m = json.loads((runs / model / "results.json").read_text())["results"]["vln-miniworld"]
         assert m["success"] <= 0.2 and m["spl"] <= 0.2
 
 
+@pytest.mark.slow
 def test_episode_records_paths_and_metrics(runs):
     turns = [
         json.loads(x)
@@ -108,6 +111,7 @@ def test_episode_records_paths_and_metrics(runs):
         )  # no generated episode starts within the goal radius (SPL's 0/0)
 
 
+@pytest.mark.slow
 def test_simulator_in_a_worker_survives_torchvision_in_this_process():
     import torchvision  # noqa: F401  (loads triton's LLVM; MiniWorld's Mesa lives in the worker)
 
@@ -124,6 +128,7 @@ def test_simulator_in_a_worker_survives_torchvision_in_this_process():
         sim.close()
 
 
+@pytest.mark.slow
 def test_a_hung_simulator_is_cut_off_and_restarted():
     sim = WorkerProcess("mmturn.embodied.nav.house.HouseSim", width=32, height=32, timeout=60)
     try:
@@ -173,6 +178,7 @@ def test_tiny_vlm_runs_vln_end_to_end(tiny_qwen, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_dialog_questions_get_the_next_sub_instruction_and_are_counted():
     import gymnasium as gym
 
@@ -192,6 +198,7 @@ def test_dialog_questions_get_the_next_sub_instruction_and_are_counted():
         env.close()
 
 
+@pytest.mark.slow
 def test_image_goal_shows_the_view_at_the_goal_first():
     import gymnasium as gym
 
@@ -366,6 +373,7 @@ print("mismatches", bad)
 """
 
 
+@pytest.mark.slow
 def test_vectorised_navigation_grid_equals_miniworlds_own_checks():
     """The grid is computed for all cells at once; it must equal MiniWorld's point_inside / intersect per cell
     (in a fresh process: MiniWorld's OpenGL stays out of the test process)."""
@@ -373,6 +381,7 @@ def test_vectorised_navigation_grid_equals_miniworlds_own_checks():
     assert done.returncode == 0 and "mismatches 0" in done.stdout, done.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_miniworld_chatter_does_not_reach_the_terminal(tmp_path):
     done = subprocess.run(
         [

@@ -182,6 +182,7 @@ def test_server_failures_error_the_episode_and_resume_redoes_it(tmp_path):
     assert res["counts"]["mmmt-if"] == {"asked": 2, "episodes": 2, "turns": 40, "errors": 0, "cached": 0}
 
 
+@pytest.mark.slow
 def test_300_requests_with_30_percent_faults_record_every_turn_and_the_fault_free_metrics(tmp_path):
     rng = random.Random(0)
     kinds = ("429", "500", "503", "timeout", "drop", "slow", "malformed", "empty", "content_filter", "length")

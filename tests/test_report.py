@@ -157,6 +157,7 @@ def test_report_draws_the_predicted_click_on_gui_screenshots(tmp_path):
     assert red.sum() > 20  # the oracle's click, drawn as a red ring
 
 
+@pytest.mark.slow
 def test_report_shows_navigation_maps_and_frame_strips(tmp_path):
     out = tmp_path / "nav"
     assert (

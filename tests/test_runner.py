@@ -8,6 +8,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from mmturn.tasks.cli import main
 from mmturn.tasks.logs import RunDir
 
@@ -116,6 +118,7 @@ def test_torn_last_line_is_redone_on_resume(tmp_path):
     assert all(json.loads(x) for x in lines)
 
 
+@pytest.mark.slow
 def test_kill_9_at_20_random_moments_then_resume_gives_identical_metrics(tmp_path):
     """kill -9 at 20 random moments: during start-up, episodes, and (the last five) while results.json and
     report.html are written. After every kill the result files are whole or absent; the final --resume
@@ -164,6 +167,7 @@ def _done_episodes(out: Path) -> int:
     )
 
 
+@pytest.mark.slow
 def test_no_argument_run_writes_every_baseline_and_a_report(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["run", "--no-progress", "--limit", "1"]) == 0
@@ -211,6 +215,7 @@ def test_list_names_everything(capsys):
         assert name in out
 
 
+@pytest.mark.slow
 def test_hung_env_is_cut_off_replayed_and_a_permanent_hang_resumed(tmp_path, monkeypatch):
     from mmturn.tasks.registry import PLUGINS_VAR
 

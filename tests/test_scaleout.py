@@ -27,12 +27,14 @@ def same(a: dict, b: dict) -> bool:
     return a["results"] == b["results"] and a["curves"] == b["curves"] and a["counts"] == b["counts"]
 
 
+@pytest.mark.slow
 def test_local_workers_give_the_inline_metrics(tmp_path):
     inline = play(tmp_path / "inline", "edit-multiturn", limit=4, executor="inline")
     local = play(tmp_path / "local", "edit-multiturn", limit=4, executor="local", workers=2)
     assert same(inline, local)
 
 
+@pytest.mark.slow
 def test_killed_worker_process_replays_its_episode_with_identical_metrics(tmp_path):
     clean = play(tmp_path / "clean", "mmmt-if", limit=6, executor="inline")
     out = tmp_path / "killed"

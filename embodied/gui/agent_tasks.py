@@ -49,10 +49,7 @@ class _GoalEpisodes:
 
     def _new_goal(self, options: dict[str, Any]) -> tuple[Goal, Device]:
         rng = self.np_random
-        index = options.get("index")
-        template = self.templates[
-            int(index) % len(self.templates) if index is not None else int(rng.integers(len(self.templates)))
-        ]
+        template = self.templates[self.record_index(options, len(self.templates))]
         apps = make_apps(rng)
         goal = GOALS[template](rng, apps)
         theme = self.themes[int(rng.integers(len(self.themes)))]

@@ -1,0 +1,176 @@
+"""What the ``mmturn`` commands do (the CLI in cli.py parses, handles signals and imports this lazily)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from mmturn.tasks.args import parse_kv, typed_args
+from mmturn.tasks.datasets import DatasetError
+from mmturn.tasks.executors import ensure_ray
+from mmturn.tasks.logs import RunBusy, locked
+from mmturn.tasks.model import check_plays, make_model
+from mmturn.tasks.registry import ENVS, MODELS, PLUGINS_VAR, SCORERS, TASKS, UnknownName, load_builtins
+from mmturn.tasks.runner import RunConfig, TooManyErrors, run
+
+DEFAULT_OUT = Path("mmturn-out")
+# what a command reports as one "mmturn: error:" line (exit code 2)
+USER_ERRORS = (UnknownName, ValueError, FileNotFoundError, FileExistsError, DatasetError, TooManyErrors, RunBusy)
+
+
+def _list() -> None:
+    print("tasks:")
+    for name in TASKS.names():
+        t = TASKS.get(name)
+        print(f"  {name:<18} {t.description} [metrics: {', '.join(t.metric_names)}]")
+    print("envs:   " + ", ".join(ENVS.names()))
+    print("models: " + ", ".join(MODELS.names()))
+    print("scorers: " + (", ".join(SCORERS.names()) or "(none)"))
+
+
+def _run_one(
+    args: argparse.Namespace,
+    tasks: list[str],
+    model: str,
+    model_args: dict[str, Any],
+    task_args: dict[str, Any],
+    out: Path,
+) -> dict:
+    if (
+        args.max_connections is not None
+        and "max_connections" in inspect.signature(MODELS.get(model).__init__).parameters
+    ):
+        model_args = {**model_args, "max_connections": args.max_connections}
+    cfg = RunConfig(
+        tasks=tasks,
+        model=model,
+        model_args=model_args,
+        task_args=task_args,
+        limit=args.limit,
+        smoke=args.model is None,
+        repeats=args.repeats,
+        seed=args.seed,
+        output_dir=out,
+        resume=args.resume,
+        max_errors=args.max_errors,
+        history=args.history,
+        progress=not args.no_progress,
+        executor=args.executor,
+        workers=args.workers,
+        ray_address=args.ray_address,
+        turn_timeout_s=args.turn_timeout,
+        env_timeout_s=args.env_timeout,
+    )
+    if args.model_replicas:
+        if args.executor != "ray":
+            raise ValueError("argument --model-replicas: needs --executor ray")
+        from mmturn.tasks.ray_models import ModelReplicas
+
+        ensure_ray(args.ray_address)
+        return asyncio.run(run(cfg, ModelReplicas(model, model_args, args.model_replicas, args.gpus_per_replica)))
+    return asyncio.run(run(cfg, make_model(model, model_args)))
+
+
+def summary(results: dict, task: str) -> str:
+    """How complete a task's numbers are: "19/20 episodes, 1 error, 0 of 380 replies from cache"."""
+    c = results.get("counts", {}).get(task, {})
+    errors = c.get("errors", 0)
+    return (
+        f"{c.get('episodes', 0)}/{c.get('asked', c.get('episodes', 0))} episodes, {errors} error{'s' * (errors != 1)}, "
+        f"{c.get('cached', 0)} of {c.get('turns', 0)} replies from cache"
+    )
+
+
+def _print_results(label: str, results: dict) -> None:
+    for task, metrics in results["results"].items():
+        shown = "  ".join(f"{k}={v:.3f}" for k, v in metrics.items() if isinstance(v, (int, float)))
+        print(f"{label:<10} {task:<18} {shown}  ({summary(results, task)})")
+
+
+def _check_run(args: argparse.Namespace, tasks: list[str], models: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Everything about a run that can be wrong before it starts, as a one-line error: names, arguments,
+    and which baseline can play which task. Returns the typed model and task arguments."""
+    raw_model_args, task_args = parse_kv(args.model_args), parse_kv(args.task_args, "--task-args")
+    model_args: dict[str, Any] = {}
+    for model in models:
+        model_args = typed_args(MODELS.get(model), raw_model_args, f"model {model!r}")
+    typed: dict[str, Any] = dict(task_args)
+    for name in tasks:
+        task = TASKS.get(name)
+        if args.model:
+            check_plays(args.model, task)
+        typed = task.typed_args(typed)
+    out = args.output_dir
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"argument --output-dir: {out} is a file, not a folder")
+    if any(p.exists() and not p.is_dir() for p in out.parents):
+        raise ValueError(f"argument --output-dir: {out} is under a file")
+    return model_args, typed
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    if args.output_dir is None:
+        if args.resume:
+            raise ValueError("argument --resume: needs the --output-dir of the run to complete")
+        args.output_dir = DEFAULT_OUT / time.strftime("run-%Y%m%d-%H%M%S")
+    tasks = (
+        [n for n in args.tasks.split(",") if n]
+        if args.tasks
+        else [n for n in TASKS.names() if TASKS.get(n).in_default_run]
+    )
+    if args.model:
+        model_args, task_args = _check_run(args, tasks, [args.model])
+        results = _run_one(args, tasks, args.model, model_args, task_args, args.output_dir)
+        _print_results(args.model, results)
+    else:  # the built-in evaluation: every task with each of its offline baselines, one run folder per baseline
+        baselines = sorted({b for t in tasks for b in TASKS.get(t).baselines})
+        model_args, task_args = _check_run(args, tasks, baselines)
+        if args.resume and not args.output_dir.is_dir():
+            raise ValueError(f"argument --resume: {args.output_dir} does not exist; there is no run to resume")
+        try:
+            args.output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ValueError(f"argument --output-dir: cannot create {args.output_dir}: {e.strerror or e}") from None
+        with locked(args.output_dir):
+            for baseline in baselines:
+                mine = [t for t in tasks if baseline in TASKS.get(t).baselines]
+                _print_results(
+                    baseline, _run_one(args, mine, baseline, model_args, task_args, args.output_dir / baseline)
+                )
+    if not args.no_report:
+        from mmturn.tasks.report import write_report
+
+        print(f"report: {write_report(args.output_dir)}")
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from mmturn.tasks.rescore import rescore_run
+
+    _print_results("rescored", rescore_run(args.dir))
+    return 0
+
+
+def dispatch(args: argparse.Namespace, print_help) -> int:
+    if args.plugins:  # set for this process and inherited by worker processes and local Ray actors
+        os.environ[PLUGINS_VAR] = ",".join(filter(None, [os.environ.get(PLUGINS_VAR, ""), args.plugins]))
+    load_builtins()
+    if args.command == "list":
+        _list()
+        return 0
+    if args.command == "run":
+        return _cmd_run(args)
+    if args.command == "report":
+        from mmturn.tasks.report import write_report
+
+        print(f"report: {write_report(args.dir)}")
+        return 0
+    if args.command == "score":
+        return _cmd_score(args)
+    print_help()
+    return 2
