@@ -17,10 +17,20 @@ from mmturn.tasks.logs import RunBusy, locked
 from mmturn.tasks.model import check_plays, make_model
 from mmturn.tasks.registry import ENVS, MODELS, PLUGINS_VAR, SCORERS, TASKS, UnknownName, load_builtins
 from mmturn.tasks.runner import RunConfig, TooManyErrors, run
+from mmturn.tasks.worker import WorkerError
 
 DEFAULT_OUT = Path("mmturn-out")
 # what a command reports as one "mmturn: error:" line (exit code 2)
-USER_ERRORS = (UnknownName, ValueError, FileNotFoundError, FileExistsError, DatasetError, TooManyErrors, RunBusy)
+USER_ERRORS = (
+    UnknownName,
+    ValueError,
+    FileNotFoundError,
+    FileExistsError,
+    DatasetError,
+    TooManyErrors,
+    RunBusy,
+    WorkerError,
+)
 
 
 def _list() -> None:

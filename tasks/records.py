@@ -35,6 +35,9 @@ class TurnRecord(EpisodeKey):
     error: str | None = None  # the env's error for this turn (e.g. an unparseable action)
     details: dict[str, Any] = field(default_factory=dict)
     model_error: str | None = None  # a model failure recorded on the turn (content_filter, length)
+    reasoning: str | None = None  # the model's reasoning trace (scoring saw only ``reply``)
+    reasoning_truncated: bool = False
+    reasoning_tokens: int | None = None
     latency_s: float = 0.0
     env_s: float = 0.0
     input_tokens: int | None = None

@@ -139,6 +139,8 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
                     "reply": t["reply"],
                     "reply_images": replied,
                     "expected": view.expected,
+                    "reasoning": t.get("reasoning"),
+                    "truncated": t.get("reasoning_truncated", False),
                     "error": t.get("error") or t.get("model_error"),
                     "scores": [(k, _fmt(v)) for k, v in t["scores"].items()],
                 }

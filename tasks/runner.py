@@ -167,6 +167,9 @@ class Runner:
                     error=info.get("error"),
                     details=info.get("details", {}),
                     model_error=reply.error,
+                    reasoning=reply.reasoning,
+                    reasoning_truncated=reply.reasoning_truncated,
+                    reasoning_tokens=reply.reasoning_tokens,
                     latency_s=reply.latency_s,
                     env_s=time.perf_counter() - started,
                     input_tokens=reply.input_tokens,
@@ -177,7 +180,7 @@ class Runner:
                 ),
             )
             log.debug("turn done %s %d/%d turn %d", task.name, key.index, key.repeat, turn[0])
-            messages.append(Message("assistant", reply.parts or (Part.of_text(""),)))
+            messages.append(Message("assistant", reply.parts or (Part.of_text(""),), reply.reasoning))
             turn[0] += 1
             if terminated or truncated:
                 break

@@ -66,6 +66,7 @@ class Message:
 
     role: Literal["system", "user", "assistant"]
     parts: tuple[Part, ...]
+    reasoning: str | None = None  # an assistant's trace; sent back only with keep_reasoning=true
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,9 @@ class Reply:
     error: str | None = None  # a model failure that was recorded instead of raised
     cached: bool = False
     images: tuple[Part, ...] = ()  # images a model returned (image editing), after the text
+    reasoning: str | None = None  # the reasoning trace the model sent before its answer (``text`` is the answer)
+    reasoning_truncated: bool = False  # the trace never closed: the answer is empty and the turn fails
+    reasoning_tokens: int | None = None
 
     @property
     def parts(self) -> tuple[Part, ...]:

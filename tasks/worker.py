@@ -12,6 +12,7 @@ import multiprocessing as mp
 import os
 import pickle
 import signal
+import sys
 import threading
 import traceback
 from typing import Any
@@ -66,6 +67,13 @@ def _picklable(error: Exception) -> Exception | None:
         return None
 
 
+def _stdin_hint() -> str:
+    """Why a worker cannot start when the main script came from stdin (spawn re-imports the main module)."""
+    if getattr(sys.modules.get("__main__"), "__file__", None) != "<stdin>":
+        return ""
+    return ' (a main script fed on stdin cannot start workers: run it from a file, under if __name__ == "__main__":)'
+
+
 class WorkerProcess:
     """An instance of ``factory`` (a dotted class path) built with ``kwargs`` in a spawned process.
     Calls are serialised (thread-safe); ``daemon=False`` lets the worker start workers of its own."""
@@ -110,7 +118,9 @@ class WorkerProcess:
                 status, value = self.conn.recv() if answered else (None, None)  # type: tuple[str | None, Any]
             except (EOFError, OSError) as e:
                 self._close(kill=True)
-                raise WorkerLost(f"the worker process died during {method}: {type(e).__name__}") from None
+                raise WorkerLost(
+                    f"the worker process died during {method}: {type(e).__name__}{_stdin_hint()}"
+                ) from None
             if not answered:
                 self._close(kill=True)
                 raise WorkerHung(f"worker call {method} took longer than {limit} s; the worker was stopped")

@@ -161,51 +161,19 @@ def test_resume_of_a_missing_folder_is_an_error_and_a_failed_start_keeps_results
     assert (out / "results.json").read_bytes() == before  # a run that played nothing rewrote nothing
 
 
-def test_errored_episodes_are_played_again_on_resume(tmp_path):
+def test_fewer_episodes_than_asked_are_said_and_errored_ones_replayed_on_resume(tmp_path, capsys):
     state = ServerState(faults=["400"])  # the first request fails for good: its episode errors
     with FakeOpenAIServer(state) as server:
-        args = (
-            "--tasks",
-            "mmmt-if",
-            "--model",
-            "openai",
-            "--limit",
-            "3",
-            "--max-errors",
-            "5",
-            "--output-dir",
-            str(tmp_path / "r"),
-            "--model-args",
-            f"model=m,base_url={server.base_url},cache=none",
-        )
+        margs = f"model=m,base_url={server.base_url},cache=none"
+        args = ("--tasks", "mmmt-if", "--model", "openai", "--limit", "3", "--max-errors", "5")
+        args += ("--output-dir", str(tmp_path / "r"), "--model-args", margs)
         assert run_cli(*args) == 0
+        assert "(2/3 episodes, 1 error, 0 of 40 replies from cache)" in capsys.readouterr().out
         counts = json.loads((tmp_path / "r" / "results.json").read_text())["counts"]["mmmt-if"]
         assert counts == {"asked": 3, "episodes": 2, "errors": 1, "turns": 40, "cached": 0}
         assert run_cli(*args, "--resume") == 0
     counts = json.loads((tmp_path / "r" / "results.json").read_text())["counts"]["mmmt-if"]
     assert counts == {"asked": 3, "episodes": 3, "errors": 0, "turns": 60, "cached": 0}
-
-
-def test_fewer_episodes_than_asked_are_said_in_the_summary(tmp_path, capsys):
-    with FakeOpenAIServer(ServerState(faults=["400"])) as server:
-        assert (
-            run_cli(
-                "--tasks",
-                "mmmt-if",
-                "--model",
-                "openai",
-                "--limit",
-                "3",
-                "--max-errors",
-                "5",
-                "--output-dir",
-                str(tmp_path / "r"),
-                "--model-args",
-                f"model=m,base_url={server.base_url},cache=none",
-            )
-            == 0
-        )
-    assert "(2/3 episodes, 1 error, 0 of 40 replies from cache)" in capsys.readouterr().out
 
 
 LOCK_HOLDER = """
@@ -352,3 +320,21 @@ def test_interrupt_keeps_finished_episodes_and_prints_how_to_resume(tmp_path, si
         == 0
     )
     assert json.loads((out / "results.json").read_text())["counts"]["gui-tasks"]["episodes"] == 40
+
+
+def test_records_and_results_carry_a_schema_old_ones_are_read_newer_ones_refused(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run_cli(*BASE, "--output-dir", str(out)) == 0
+    results = json.loads((out / "results.json").read_text())
+    samples = out / "samples" / "mmmt-if.jsonl"
+    records = [json.loads(line) for line in samples.read_text().splitlines()]
+    assert results["schema_version"] == 2 and {r["schema"] for r in records} == {2}
+    # schema 1 (before this field existed): the same fields, no version; score and report read it
+    (out / "results.json").write_text(json.dumps({k: v for k, v in results.items() if k != "schema_version"}))
+    samples.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "schema"}) + "\n" for r in records))
+    assert main(["score", str(out)]) == 0 and main(["report", str(out)]) == 0
+    assert json.loads((out / "results.json").read_text())["results"] == results["results"]
+    samples.write_text("".join(json.dumps({**r, "schema": 99}) + "\n" for r in records))
+    capsys.readouterr()
+    assert main(["score", str(out)]) == 2
+    assert "written by a newer mmturn (schema 99" in capsys.readouterr().err

@@ -11,14 +11,20 @@ from typing import Any
 
 from mmturn.tasks.model import Model
 from mmturn.tasks.models.images import pil_image
+from mmturn.tasks.reasoning import parse_tags, split_reasoning, with_trace
 from mmturn.tasks.registry import register_model
 from mmturn.tasks.types import Message, Reply, Request
 
 
 def to_hf_conversation(
-    messages: list[Message], max_side: int | None = None, system_prompt: str | None = None
+    messages: list[Message],
+    max_side: int | None = None,
+    system_prompt: str | None = None,
+    keep_reasoning: tuple[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Messages in the chat-template format: user content as ordered image / text items."""
+    """Messages in the chat-template format: user content as ordered image / text items; past assistant
+    turns as their answers (as the models' own templates keep them), or with their traces in
+    ``keep_reasoning``'s tags."""
     conv: list[dict[str, Any]] = (
         [{"role": "system", "content": [{"type": "text", "text": system_prompt}]}] if system_prompt else []
     )
@@ -30,6 +36,9 @@ def to_hf_conversation(
             for p in m.parts
             if p.kind == "image" or p.text
         ]
+        if keep_reasoning and m.role == "assistant" and m.reasoning:
+            answer = "".join(p.text for p in m.parts if p.kind == "text")
+            items = [{"type": "text", "text": with_trace(answer, m.reasoning, keep_reasoning)}]
         conv.append({"role": m.role, "content": items or [{"type": "text", "text": ""}]})
     return conv
 
@@ -48,6 +57,8 @@ class HFModel(Model):
         max_image_side: int | None = None,
         trust_remote_code: bool = False,
         system_prompt: str | None = None,
+        think_tags: str | None = None,
+        keep_reasoning: bool = False,
     ) -> None:
         import torch
         from transformers import AutoModelForImageTextToText, AutoProcessor
@@ -60,6 +71,7 @@ class HFModel(Model):
             temperature,
         )
         self.max_image_side, self.system_prompt = max_image_side, system_prompt
+        self.think_tags, self.keep_reasoning = ",".join(parse_tags(think_tags)), bool(keep_reasoning)
         self.concurrency = self.batch_size
         torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
         self._processor = AutoProcessor.from_pretrained(pretrained, trust_remote_code=trust_remote_code)
@@ -85,7 +97,10 @@ class HFModel(Model):
     def _generate(self, requests: list[Request]) -> list[tuple[str, int, int]]:
         import torch
 
-        conversations = [to_hf_conversation(r.messages, self.max_image_side, self.system_prompt) for r in requests]
+        keep = parse_tags(self.think_tags) if self.keep_reasoning else None
+        conversations = [
+            to_hf_conversation(r.messages, self.max_image_side, self.system_prompt, keep) for r in requests
+        ]
         inputs = self._processor.apply_chat_template(
             conversations,
             add_generation_prompt=True,
@@ -125,7 +140,22 @@ class HFModel(Model):
             latency = time.perf_counter() - started
             for (_, future), (text, n_in, n_out) in zip(batch, outputs):
                 if not future.done():
-                    future.set_result(Reply(text=text, latency_s=latency, input_tokens=n_in, output_tokens=n_out))
+                    future.set_result(self._reply(text, latency, n_in, n_out))
+
+    def _reply(self, text: str, latency: float, n_in: int, n_out: int) -> Reply:
+        """The decoded text as a reply: the answer, and the reasoning trace apart (its tokens counted here)."""
+        split = split_reasoning(text, parse_tags(self.think_tags))
+        tokenizer = getattr(self._processor, "tokenizer", self._processor)
+        traced = len(tokenizer(split.trace, add_special_tokens=False)["input_ids"]) if split.trace else None
+        return Reply(
+            text=split.answer,
+            latency_s=latency,
+            input_tokens=n_in,
+            output_tokens=n_out,
+            reasoning=split.trace,
+            reasoning_truncated=split.truncated,
+            reasoning_tokens=traced,
+        )
 
     async def respond(self, request: Request) -> Reply:
         if self._worker is None or self._worker.done():

@@ -23,6 +23,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from mmturn.tasks.model import Model, ModelError
 from mmturn.tasks.models.images import data_uri
+from mmturn.tasks.reasoning import parse_tags, split_reasoning, with_trace
 from mmturn.tasks.registry import register_model
 from mmturn.tasks.secrets import register_secret
 from mmturn.tasks.types import Message, Reply, Request
@@ -47,8 +48,11 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def to_openai_messages(messages: list[Message], system_prompt: str | None = None) -> list[dict[str, Any]]:
-    """Chat-completions messages: user content as interleaved text / image_url parts, in order."""
+def to_openai_messages(
+    messages: list[Message], system_prompt: str | None = None, keep_reasoning: tuple[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Chat-completions messages: user content as interleaved text / image_url parts, in order; assistant
+    turns as their answers only, or with their traces inline in ``keep_reasoning``'s tags."""
     out: list[dict[str, Any]] = [{"role": "system", "content": system_prompt}] if system_prompt else []
     for m in messages:
         if m.role == "user":
@@ -61,7 +65,9 @@ def to_openai_messages(messages: list[Message], system_prompt: str | None = None
             ]
             out.append({"role": "user", "content": content})
         else:
-            out.append({"role": m.role, "content": "".join(p.text for p in m.parts if p.kind == "text")})
+            answer = "".join(p.text for p in m.parts if p.kind == "text")
+            keep = keep_reasoning and m.role == "assistant"
+            out.append({"role": m.role, "content": with_trace(answer, m.reasoning, keep_reasoning) if keep else answer})
     return out
 
 
@@ -103,6 +109,8 @@ class OpenAIChat(Model):
         top_p: float | None = None,
         system_prompt: str | None = None,
         cache: str | None = "~/.cache/mmturn/openai.sqlite",
+        think_tags: str | None = None,
+        keep_reasoning: bool = False,
         backoff_initial: float = 0.5,
         backoff_max: float = 60.0,
     ) -> None:
@@ -118,6 +126,7 @@ class OpenAIChat(Model):
         self._backoff = wait_exponential_jitter(multiplier=backoff_initial, max=backoff_max, jitter=backoff_initial)
         self.concurrency = self.max_connections
         self.cache_path = None if cache in (None, "", "none", False) else str(Path(os.path.expanduser(str(cache))))
+        self.think_tags, self.keep_reasoning = ",".join(parse_tags(think_tags)), bool(keep_reasoning)
         self._api_key_env = api_key_env
         register_secret(os.environ.get(api_key_env))  # scrubbed from every error text, log line and file
         self._cache = ResponseCache(Path(self.cache_path)) if self.cache_path else None
@@ -139,7 +148,9 @@ class OpenAIChat(Model):
     def _body(self, request: Request) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": to_openai_messages(request.messages, self.system_prompt),
+            "messages": to_openai_messages(
+                request.messages, self.system_prompt, parse_tags(self.think_tags) if self.keep_reasoning else None
+            ),
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
         }
@@ -205,11 +216,19 @@ class OpenAIChat(Model):
     def read(self, data: dict[str, Any]) -> dict[str, Any]:
         """The JSON-able content of a successful response (what the cache stores)."""
         choice = data["choices"][0]
-        text = (choice.get("message") or {}).get("content") or ""
+        message = choice.get("message") or {}
+        text = message.get("content") or ""
+        text = text if isinstance(text, str) else json.dumps(text)
         finish = choice.get("finish_reason")
         usage = data.get("usage") or {}
+        trace = message.get("reasoning_content") or message.get("reasoning")  # vLLM / SGLang parsers, DeepSeek APIs
+        split = split_reasoning(text, parse_tags(self.think_tags)) if not isinstance(trace, str) else None
+        details = usage.get("completion_tokens_details") or {}
         return {
-            "text": text if isinstance(text, str) else json.dumps(text),
+            "text": split.answer if split else text,
+            "reasoning": split.trace if split else trace,
+            "reasoning_truncated": bool(split and split.truncated),
+            "reasoning_tokens": details.get("reasoning_tokens") if isinstance(details, dict) else None,
             "input_tokens": usage.get("prompt_tokens"),
             "output_tokens": usage.get("completion_tokens"),
             "error": f"finish_reason={finish}" if finish in ("content_filter", "length") else None,

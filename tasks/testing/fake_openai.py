@@ -9,6 +9,7 @@ import io
 import socket
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import uvicorn
@@ -24,6 +25,7 @@ class ServerState:
     # consumed one per request: 429, 500, 503, 400, 401echo, 500echo, slow, timeout, drop, malformed, empty,
     # content_filter, length
     faults: list[str] = field(default_factory=list)
+    reasoning: str = "none"  # how replies carry a trace: none, field (reasoning_content), inline (<think>), truncated
     timeout_s: float = 30.0  # how long a "timeout" fault stalls (longer than the client's timeout)
     latency_s: float = 0.0
     slow_s: float = 2.0
@@ -52,6 +54,21 @@ async def _dropped():
     raise ConnectionResetError("injected: connection dropped mid-response")
 
 
+TRACE = "Let me think about the image step by step."
+
+
+def reasoned(mode: str, text: str) -> dict:
+    """The assistant message as a reasoning model sends it: the trace in its own field (vLLM / SGLang
+    reasoning parsers), inline before the answer, or opened and never closed (the budget ran out)."""
+    if mode == "field":
+        return {"role": "assistant", "content": text, "reasoning_content": TRACE}
+    if mode == "inline":
+        return {"role": "assistant", "content": f"<think>\n{TRACE}\n</think>\n\n{text}"}
+    if mode == "truncated":
+        return {"role": "assistant", "content": f"<think>\n{TRACE} And then"}
+    return {"role": "assistant", "content": text}
+
+
 def make_app(state: ServerState) -> Starlette:
     async def chat(request: Request):
         body = await request.json()
@@ -78,17 +95,24 @@ def make_app(state: ServerState) -> Starlette:
             return JSONResponse({"id": "x", "choices": []})
         finish = fault if fault in ("content_filter", "length") else "stop"
         text = describe_request(body)
+        message = reasoned(state.reasoning, text)
+        usage: dict[str, Any] = {"prompt_tokens": 11, "completion_tokens": len(text.split())}
+        usage["total_tokens"] = 11 + usage["completion_tokens"]
+        if state.reasoning != "none":
+            usage["completion_tokens_details"] = {"reasoning_tokens": len(TRACE.split())}
         return JSONResponse(
             {
                 "id": "x",
                 "object": "chat.completion",
                 "model": body.get("model"),
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
-                "usage": {
-                    "prompt_tokens": 11,
-                    "completion_tokens": len(text.split()),
-                    "total_tokens": 11 + len(text.split()),
-                },
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": message,
+                        "finish_reason": "length" if state.reasoning == "truncated" else finish,
+                    }
+                ],
+                "usage": usage,
             }
         )
 
