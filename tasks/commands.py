@@ -16,7 +16,7 @@ from mmturn.tasks.executors import ensure_ray
 from mmturn.tasks.logs import RunBusy, locked
 from mmturn.tasks.model import check_plays, make_model
 from mmturn.tasks.registry import ENVS, MODELS, PLUGINS_VAR, SCORERS, TASKS, UnknownName, load_builtins
-from mmturn.tasks.runner import RunConfig, TooManyErrors, run
+from mmturn.tasks.runner import RunConfig, TooManyErrors, output_folder, run
 from mmturn.tasks.worker import WorkerError
 
 DEFAULT_OUT = Path("mmturn-out")
@@ -104,7 +104,8 @@ def _print_results(label: str, results: dict) -> None:
 
 def _check_run(args: argparse.Namespace, tasks: list[str], models: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Everything about a run that can be wrong before it starts, as a one-line error: names, arguments,
-    and which baseline can play which task. Returns the typed model and task arguments."""
+    which baseline can play which task, and the run folder (created here). Returns the typed model and task
+    arguments."""
     raw_model_args, task_args = parse_kv(args.model_args), parse_kv(args.task_args, "--task-args")
     model_args: dict[str, Any] = {}
     for model in models:
@@ -115,11 +116,7 @@ def _check_run(args: argparse.Namespace, tasks: list[str], models: list[str]) ->
         if args.model:
             check_plays(args.model, task)
         typed = task.typed_args(typed)
-    out = args.output_dir
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"argument --output-dir: {out} is a file, not a folder")
-    if any(p.exists() and not p.is_dir() for p in out.parents):
-        raise ValueError(f"argument --output-dir: {out} is under a file")
+    output_folder(args.output_dir, args.resume)
     return model_args, typed
 
 
@@ -140,12 +137,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:  # the built-in evaluation: every task with each of its offline baselines, one run folder per baseline
         baselines = sorted({b for t in tasks for b in TASKS.get(t).baselines})
         model_args, task_args = _check_run(args, tasks, baselines)
-        if args.resume and not args.output_dir.is_dir():
-            raise ValueError(f"argument --resume: {args.output_dir} does not exist; there is no run to resume")
-        try:
-            args.output_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise ValueError(f"argument --output-dir: cannot create {args.output_dir}: {e.strerror or e}") from None
         with locked(args.output_dir):
             for baseline in baselines:
                 mine = [t for t in tasks if baseline in TASKS.get(t).baselines]

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from PIL import Image
+
 from mmturn.tasks.imaging import png_bytes
 from mmturn.tasks.records import EpisodeRecord, TurnRecord, schema_problem
 from mmturn.tasks.secrets import scrub
@@ -118,6 +120,14 @@ class RunDir:
         self.appended = 0  # records this process wrote
         self._images: dict[str, Future | None] = {}
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mmturn-images")
+
+    def open_image(self, digest: str) -> Image.Image | None:
+        """A logged image by content hash, as RGB; None when it is missing or unreadable."""
+        try:
+            with Image.open(self.image_path(digest)) as img:
+                return img.convert("RGB")
+        except OSError:
+            return None
 
     def samples_path(self, task: str) -> Path:
         return self.root / "samples" / f"{task}.jsonl"

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 SCHEMA_VERSION = 2
@@ -20,6 +20,10 @@ class EpisodeKey:
     repeat: int
     attempt: str
     seed: int
+
+    def key(self) -> dict[str, Any]:
+        """The key's fields alone (also of a record that extends it)."""
+        return {f.name: getattr(self, f.name) for f in fields(EpisodeKey)}
 
 
 @dataclass
@@ -49,7 +53,7 @@ class TurnRecord(EpisodeKey):
     schema: int = SCHEMA_VERSION
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(vars(self))  # the fields as they are: the log line's JSON encoder walks the nested values
 
 
 @dataclass
@@ -63,7 +67,7 @@ class EpisodeRecord(EpisodeKey):
     schema: int = SCHEMA_VERSION
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k, v in vars(self).items() if v is not None}
 
 
 def schema_problem(version: Any, where: str) -> str | None:

@@ -146,7 +146,7 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
                 }
             )
         rewards = [t["reward"] for t in turns]
-        extras = [_jpeg_uri(picture) for picture in renderer.episode(turns, lambda digest: _open(run_dir, digest))]
+        extras = [_jpeg_uri(picture) for picture in renderer.episode(turns, run_dir.open_image)]
         out.append(
             {
                 "model": label,
@@ -158,14 +158,6 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
             }
         )
     return out
-
-
-def _open(run_dir: RunDir, digest: str) -> Image.Image | None:
-    try:
-        with Image.open(run_dir.image_path(digest)) as img:
-            return img.convert("RGB")
-    except OSError:
-        return None
 
 
 def write_report(root: Path) -> Path:

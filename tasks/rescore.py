@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-from PIL import Image
 
 from mmturn.tasks.env import DialogueEnv
 from mmturn.tasks.logs import RunDir, locked
@@ -21,9 +20,7 @@ def _rescorer(task: Task, task_args: dict[str, Any], run_dir: RunDir) -> Callabl
     env = task.make_env(task_args)
     if not isinstance(env, DialogueEnv):
         raise ValueError(f"task {task.name!r} scores from live env state; its stored scores cannot be recomputed")
-    env.find_image = lambda digest: _stored_image(
-        run_dir, digest
-    )  # images a scorer looks at come from the run's images/
+    env.find_image = lambda digest: _stored_image(run_dir, digest)  # images a scorer looks at: from the run folder
 
     def rescore(record: dict) -> dict:
         result = env.score(record["reply"], record["target"])
@@ -33,11 +30,8 @@ def _rescorer(task: Task, task_args: dict[str, Any], run_dir: RunDir) -> Callabl
 
 
 def _stored_image(run_dir: RunDir, digest: str) -> Part | None:
-    try:
-        with Image.open(run_dir.image_path(digest)) as img:
-            return Part.of_image(np.asarray(img.convert("RGB")))
-    except OSError:
-        return None
+    image = run_dir.open_image(digest)
+    return Part.of_image(np.asarray(image)) if image is not None else None
 
 
 def rescore_run(root: Path) -> dict[str, Any]:

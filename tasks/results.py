@@ -128,8 +128,8 @@ def resume_conflicts(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 
 def _limit(config: dict[str, Any], task: Task) -> int:
-    limit = config.get("limit")
-    return limit if limit is not None else task.smoke_limit if config.get("smoke") else task.default_limit
+    limit = task.requested_limit(config.get("limit"), bool(config.get("smoke")))
+    return limit if limit is not None else task.default_limit
 
 
 def write_results(

@@ -155,7 +155,7 @@ class Runner:
             self.dir.append(
                 task.name,
                 TurnRecord(
-                    **vars(key),
+                    **key.key(),
                     turn=turn[0],
                     episode_id=episode_id,
                     observation=observation,
@@ -185,7 +185,7 @@ class Runner:
             if terminated or truncated:
                 break
             obs, png = obs_next, png_next
-        done = EpisodeRecord(**vars(key), status="done", turns=turn[0], finished_at=time.time())
+        done = EpisodeRecord(**key.key(), status="done", turns=turn[0], finished_at=time.time())
         finishing = asyncio.ensure_future(self.finish(task, writes, done))
         self.finishing.add(finishing)
         finishing.add_done_callback(self.finishing.discard)  # a long run keeps only the pending ones
@@ -206,15 +206,7 @@ class Runner:
         self.dir.append(
             task.name,
             EpisodeRecord(
-                key.task,
-                key.index,
-                key.repeat,
-                key.attempt,
-                key.seed,
-                status="error",
-                turns=turn,
-                error=message,
-                traceback=traceback.format_exc(limit=5),
+                **key.key(), status="error", turns=turn, error=message, traceback=traceback.format_exc(limit=5)
             ),
         )
         return message
@@ -242,9 +234,7 @@ class Runner:
         try:
             described = await pool.hosts[0].call("describe")
             self.image_actions[task.name] = described["image_actions"]
-            count = task.episode_count(
-                described["size"], cfg.limit if cfg.limit is not None or not cfg.smoke else task.smoke_limit
-            )
+            count = task.episode_count(described["size"], task.requested_limit(cfg.limit, cfg.smoke))
             self.asked[task.name] = count * cfg.repeats
             done = set(finished_episodes(self.dir.read(task.name, repair=True)))  # empty unless resuming
             todo = [(i, r) for i in range(count) for r in range(cfg.repeats) if (i, r) not in done]
@@ -274,6 +264,23 @@ def _ray_cpus() -> int:
     import ray
 
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def output_folder(out: Path, resume: bool) -> Path:
+    """The run folder, created if needed; a wrong one is a one-line ValueError naming the argument: a file, a
+    folder under a file, one that cannot be created, or (``--resume``) one that does not exist."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"argument --output-dir: {out} is a file, not a folder")
+    if any(p.exists() and not p.is_dir() for p in out.parents):
+        raise ValueError(f"argument --output-dir: {out} is under a file")
+    if resume and not out.is_dir():
+        raise ValueError(f"argument --resume: {out} does not exist; there is no run to resume")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f"argument --output-dir: cannot create {out}: {e.strerror or e}") from None
+    return out
 
 
 RUN_FILE = "run.json"  # the experiment's configuration, written before the first episode
@@ -317,16 +324,7 @@ async def run(cfg: RunConfig, model: Model) -> dict[str, Any]:
     if cfg.executor == "ray":
         ensure_ray(cfg.ray_address)
     config = run_config(cfg, tasks, model.describe())
-    out = Path(cfg.output_dir)
-    if cfg.resume and not out.is_dir():
-        raise ValueError(f"argument --resume: {out} does not exist; there is no run to resume")
-    try:
-        if out.exists() and not out.is_dir():
-            raise NotADirectoryError(20, "it is a file")
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ValueError(f"argument --output-dir: cannot create {cfg.output_dir}: {e.strerror or e}") from None
-    with locked(cfg.output_dir):
+    with locked(output_folder(cfg.output_dir, cfg.resume)):
         run_dir = prepare_output(cfg, config)
         runner = Runner(cfg, model, run_dir)
         try:

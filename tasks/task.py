@@ -56,6 +56,10 @@ class Task:
             raise ValueError(f"task {self.name!r} needs --task-args {','.join(f'{m}=...' for m in missing)}")
         return gym.make(self.env_id, disable_env_checker=True, **{**self.env_kwargs, **args}).unwrapped
 
+    def requested_limit(self, limit: int | None, smoke: bool) -> int | None:
+        """The episode limit a run asks of this task: ``--limit``, else in the no-argument run its smoke size."""
+        return limit if limit is not None or not smoke else self.smoke_limit
+
     def episode_count(self, size: int | None, limit: int | None) -> int:
         """Episodes to play: ``limit``, else the dataset's ``size``, else ``default_limit`` (never past ``size``)."""
         n = limit if limit is not None else (size if size is not None else self.default_limit)
