@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
+BUDGET_REACHED = 3  # a run stopped by --max-cost or --max-tokens-total
 
 
 class Parser(argparse.ArgumentParser):
@@ -71,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
         help="errored episodes that abort the run: a fraction (<1) or a count",
     )
     r.add_argument("--history", type=_at_least(0), help="keep only the last N user turns in the prompt")
+    r.add_argument(
+        "--max-cost",
+        type=_at_least(0.0, float),
+        help="stop cleanly once the replies cost this much (the model's price_in / price_out per million tokens)",
+    )
+    r.add_argument(
+        "--max-tokens-total", type=_at_least(1), help="stop cleanly once replies used this many tokens in all"
+    )
     r.add_argument(
         "--turn-timeout",
         type=_at_least(0.001, float),
@@ -139,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         except commands.USER_ERRORS as e:
             print(f"mmturn: error: {scrub(str(e))}", file=sys.stderr)
             return 2
+        except commands.BudgetReached as e:
+            print(f"stopped: {e}; resume with a higher budget: `{_resume_hint(argv, args)}`", file=sys.stderr)
+            return BUDGET_REACHED
     except KeyboardInterrupt:
         if args.command == "run":
             print(f"interrupted: resume with `{_resume_hint(argv, args)}`", file=sys.stderr)

@@ -17,6 +17,7 @@ from mmturn.tasks.logs import RunBusy, locked
 from mmturn.tasks.model import check_plays, make_model
 from mmturn.tasks.registry import ENVS, MODELS, PLUGINS_VAR, SCORERS, TASKS, UnknownName, load_builtins
 from mmturn.tasks.runner import RunConfig, TooManyErrors, output_folder, run
+from mmturn.tasks.usage import BudgetReached  # noqa: F401 (the CLI catches it: a clean, resumable stop)
 from mmturn.tasks.worker import WorkerError
 
 DEFAULT_OUT = Path("mmturn-out")
@@ -75,6 +76,8 @@ def _run_one(
         ray_address=args.ray_address,
         turn_timeout_s=args.turn_timeout,
         env_timeout_s=args.env_timeout,
+        max_cost=args.max_cost,
+        max_tokens_total=args.max_tokens_total,
     )
     if args.model_replicas:
         if args.executor != "ray":

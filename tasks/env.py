@@ -2,15 +2,19 @@
 
 Observation: ``{"parts": (Part, ...)}`` plus family fields declared in ``extra_spaces``.
 Action: the model's reply text (any unicode string), or, for envs with ``image_actions`` (image
-editing), the reply as an interleaved turn of text and images. ``info`` carries ``scores`` of the turn just
-played, ``error`` (e.g. a parse error), ``target`` and ``details`` (logged), and ``hints``: a ``Hints``
-object for scripted baselines, never shown to a model and never logged.
+editing), the reply as an interleaved turn of text and images; the runner steps with the whole ``Reply``
+(its tool calls and the size of the image the model was sent included), read by ``parse_reply``.
+``info`` carries ``scores`` of the turn just played, ``error`` (e.g. a parse error), ``target`` and
+``details`` (logged), and ``hints``: a ``Hints`` object for scripted baselines, never shown to a model
+and never logged.
 
 What a subclass writes (abstract methods are enforced: a class that leaves one out cannot be built):
 ``_begin`` and ``_advance`` (or, for ``DialogueEnv``, ``make_episode`` and ``score``). What it may add:
 ``example_kwargs`` (arguments that make it playable from shipped data), ``dataset_size`` (a dataset
-env's record count), ``find_image`` (an image of the episode by content hash, for rescoring) and
-``episode_id``; ``reward_score`` names the score that is the gymnasium reward. ``spawn()`` builds
+env's record count), ``find_image`` (an image of the episode by content hash, for rescoring),
+``episode_id``, ``tools`` and ``parse_tool_call`` (its actions as function tools), ``parse_reply``
+and ``facts`` (what results.json records of it, e.g. an action format's version); ``reward_score``
+names the score that is the gymnasium reward. ``spawn()`` builds
 another env from the constructor's own arguments: nothing mutable is shared between the envs of
 concurrent episodes.
 """
@@ -27,7 +31,8 @@ import numpy as np
 from gymnasium import spaces
 
 from mmturn.tasks.spaces import Interleaved, UnicodeText
-from mmturn.tasks.types import Action, Episode, Hints, Part, TurnResult, turn_text
+from mmturn.tasks.tools import ToolCall
+from mmturn.tasks.types import Action, Episode, Hints, Part, Reply, TurnResult, turn_text
 
 
 def episode_seed(run_seed: int, task: str, index: int) -> int:
@@ -67,7 +72,9 @@ class MultiTurnEnv(gym.Env[dict, str], metaclass=ABCMeta):
 
     @abstractmethod
     def _begin(self, options: dict[str, Any]) -> tuple[dict, Hints]:
-        """Start an episode using ``self.np_random``; return (first observation, hints for the first turn)."""
+        """Start an episode using ``self.np_random``; return (first observation, hints for the first turn).
+        ``options``: ``index`` (the dataset record or template to play) and ``native_tools`` (the model is
+        sent ``tools()`` as function tools: a prompt need not spell them out)."""
 
     @abstractmethod
     def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, Hints]:
@@ -106,6 +113,25 @@ class MultiTurnEnv(gym.Env[dict, str], metaclass=ABCMeta):
         """The reading of an interleaved reply (``image_actions`` envs); by default its text."""
         return self.parse_action(turn_text(parts))
 
+    def tools(self) -> list[dict[str, Any]]:
+        """The env's actions as OpenAI function tools (offered with ``tools=true``); [] for free-text replies."""
+        return []
+
+    def parse_tool_call(self, call: ToolCall) -> Action:
+        """A native tool call as an action (envs that offer ``tools``)."""
+        return Action(call.arguments, "invalid", error=f"this task offers no tools (the model called {call.name!r})")
+
+    def parse_reply(self, reply: Reply) -> Action:
+        """A whole reply as an action: its first tool call if it made one, else its parts (``image_actions``
+        envs) or its text."""
+        if reply.tool_calls:
+            return self.parse_tool_call(reply.tool_calls[0])
+        return self.parse_parts(reply.parts) if self.image_actions else self.parse_action(reply.text)
+
+    def facts(self) -> dict[str, Any]:
+        """What results.json records of this env's configuration beyond its arguments (e.g. format versions)."""
+        return {}
+
     def spawn(self) -> "MultiTurnEnv":
         """An independent env like this one, for another concurrent episode: built anew from the same arguments."""
         args, kwargs = self._init_args
@@ -127,8 +153,10 @@ class MultiTurnEnv(gym.Env[dict, str], metaclass=ABCMeta):
         obs, hints = self._begin(dict(options or {}))
         return obs, self._info(hints)
 
-    def step(self, action: str | tuple[Part, ...]):
-        if isinstance(action, (tuple, list)) and all(isinstance(p, Part) for p in action):
+    def step(self, action: str | tuple[Part, ...] | Reply):
+        if isinstance(action, Reply):
+            parsed = self.parse_reply(action)
+        elif isinstance(action, (tuple, list)) and all(isinstance(p, Part) for p in action):
             parsed = self.parse_parts(tuple(action))
         else:  # a wrong type is the model's failure, not a crash
             parsed = self.parse_action(action if isinstance(action, str) else "" if action is None else str(action))

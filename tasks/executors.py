@@ -43,10 +43,17 @@ class EnvHost:
             self.error = e
 
     def describe(self) -> dict[str, Any]:
-        """What the runner needs to know of the env: whether replies carry images, and the dataset size."""
+        """What the runner needs to know of the env: whether replies carry images, the dataset size, its
+        function tools and the facts results.json records."""
         if self.error is not None:
             raise self.error
-        return {"image_actions": self.first.image_actions, "size": self.first.dataset_size()}
+        env = self.first
+        return {
+            "image_actions": env.image_actions,
+            "size": env.dataset_size(),
+            "tools": env.tools(),
+            "facts": env.facts(),
+        }
 
     def _env(self, slot: int):
         if self.error is not None:

@@ -21,6 +21,10 @@ class Model(ABC):
     families: tuple[str, ...] = ()  # task families it can play (a scripted baseline); () means any
     # constructor arguments that change how replies are fetched, never what they are: --resume accepts new values
     operational_args: frozenset[str] = frozenset()
+    tools: bool = False  # sends the env's actions as function tools (tools=true): envs then prompt for calls
+    # price per million prompt / completion tokens (API models take them as arguments): the run's cost
+    price_in: float | None = None
+    price_out: float | None = None
 
     @abstractmethod
     async def respond(self, request: Request) -> Reply:

@@ -1,14 +1,15 @@
 """The lines of a sample log, typed and built in one place: a ``TurnRecord`` for every turn played and an
 ``EpisodeRecord`` when an episode finishes or fails. Each carries ``schema``; ``results.json`` carries
 ``schema_version``. Readers accept every schema up to ``SCHEMA_VERSION`` (version 1, the first, had no
-``schema`` field and the same fields otherwise) and refuse newer ones with a clear message."""
+``schema`` field and the same fields otherwise; version 3 added a turn's ``tool_calls``) and refuse newer
+ones with a clear message."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass
@@ -33,6 +34,7 @@ class TurnRecord(EpisodeKey):
     observation: list[dict[str, str]] = field(default_factory=list)  # {"text": ...} or {"image": content hash}
     reply: str = ""
     reply_images: list[dict[str, str]] = field(default_factory=list)
+    tool_calls: list[dict[str, str]] = field(default_factory=list)  # native calls: {"id", "name", "arguments"}
     reward: float = 0.0
     scores: dict[str, float] = field(default_factory=dict)
     target: dict[str, Any] = field(default_factory=dict)

@@ -136,7 +136,10 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
                 {
                     "turn": t["turn"] + 1,
                     "parts": parts,
-                    "reply": t["reply"],
+                    "reply": "\n".join(
+                        [t["reply"]] * bool(t["reply"])
+                        + [f"[tool call] {c['name']}({c['arguments']})" for c in t.get("tool_calls") or ()]
+                    ),
                     "reply_images": replied,
                     "expected": view.expected,
                     "reasoning": t.get("reasoning"),
@@ -178,12 +181,16 @@ def _write_report(root: Path) -> Path:
         for (_path, res), (label, _) in zip(runs, labelled):
             if task in res["results"]:
                 counts = res.get("counts", {}).get(task, {})
+                usage = res.get("usage", {}).get(task, {})
                 rows.append(
                     {
                         "model": label,
                         "episodes": f"{counts.get('episodes', '')}/{counts.get('asked', counts.get('episodes', ''))}",
                         "errors": counts.get("errors", ""),
                         "cached": f"{counts.get('cached', 0)} of {counts.get('turns', '')}",
+                        "tokens": f"{usage.get('input_tokens', 0)} / {usage.get('output_tokens', 0)}"
+                        + (f" ({usage['reasoning_tokens']} reasoning)" if usage.get("reasoning_tokens") else ""),
+                        "cost": "" if usage.get("cost") is None else f"{usage['cost']:.4f}",
                         "cells": [_fmt(res["results"][task].get(m)) for m in metric_names],
                         "errors_list": res.get("errors", {}).get(task, []),
                     }

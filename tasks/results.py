@@ -15,6 +15,7 @@ from mmturn.tasks.records import SCHEMA_VERSION, schema_problem
 from mmturn.tasks.registry import MODELS, TASKS
 from mmturn.tasks.secrets import redact, scrub
 from mmturn.tasks.task import Task
+from mmturn.tasks.usage import usage_totals
 
 if TYPE_CHECKING:
     from mmturn.tasks.runner import RunConfig
@@ -52,10 +53,15 @@ def _git_commit() -> str | None:
 
 
 def task_results(
-    run_dir: RunDir, task: Task, asked: int | None, rescore: Callable[[dict], dict] | None = None
+    run_dir: RunDir,
+    task: Task,
+    asked: int | None,
+    rescore: Callable[[dict], dict] | None = None,
+    prices: tuple[float | None, float | None] = (None, None),
 ) -> dict[str, Any]:
-    """A task's metrics over its finished episodes, and the counts that say how complete they are:
-    episodes asked for and scored, errors, turns, and replies served from the model's cache."""
+    """A task's metrics over its finished episodes, the counts that say how complete they are (episodes
+    asked for and scored, errors, turns, replies served from the model's cache) and its usage (tokens,
+    latency and cost of every turn played, unfinished episodes' included)."""
     records = run_dir.read(task.name)
     episodes = finished_episodes(records)
     if rescore is not None:
@@ -74,6 +80,7 @@ def task_results(
             "cached": sum(bool(r.get("cached")) for t in episodes.values() for r in t),
         },
         "errors": [{"index": i, "repeat": r, "error": e} for (i, r), e in sorted(errors.items())],
+        "usage": usage_totals((r for r in records if r.get("type") == "turn"), *prices),
     }
 
 
@@ -138,8 +145,25 @@ def write_results(
     tasks: list[Task],
     asked: dict[str, int],
     rescore: Callable[[Task], Callable[[dict], dict]] | None = None,
+    facts: dict[str, dict[str, Any]] | None = None,
+    prices: Any = None,
 ) -> dict[str, Any]:
-    per_task = {t.name: task_results(run_dir, t, asked.get(t.name), rescore(t) if rescore else None) for t in tasks}
+    """results.json from the sample logs. ``facts`` (what each env reports of itself, e.g. its action
+    format and version) and the model's prices (``price_in`` / ``price_out`` of ``prices``) are kept from
+    the stored results when not given (rescoring)."""
+    try:
+        stored = load_results(run_dir.root)
+    except (FileNotFoundError, ValueError):
+        stored = {}
+    facts = {**stored.get("facts", {}), **(facts or {})}
+    price = (
+        (getattr(prices, "price_in", None), getattr(prices, "price_out", None))
+        if prices is not None
+        else tuple(stored.get("prices", (None, None)))
+    )
+    per_task = {
+        t.name: task_results(run_dir, t, asked.get(t.name), rescore(t) if rescore else None, price) for t in tasks
+    }
     results = {
         "schema_version": SCHEMA_VERSION,
         "config": config,
@@ -148,6 +172,9 @@ def write_results(
         "ci": {name: r["ci"] for name, r in per_task.items() if r["ci"]},
         "counts": {name: r["counts"] for name, r in per_task.items()},
         "errors": {name: r["errors"] for name, r in per_task.items() if r["errors"]},
+        "usage": {name: r["usage"] for name, r in per_task.items()},
+        "facts": facts,
+        "prices": list(price),
     }
     write_atomic(run_dir.root / "results.json", scrub(json.dumps(json.loads(dumps(results)), indent=2)))
     return results

@@ -20,6 +20,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from mmturn.tasks.conversation import Conversation
 from mmturn.tasks.env import episode_seed
 from mmturn.tasks.executors import Host, default_workers, ensure_ray, make_hosts
 from mmturn.tasks.logs import RunDir, finished_episodes, locked, write_atomic
@@ -28,7 +29,8 @@ from mmturn.tasks.records import EpisodeKey, EpisodeRecord, TurnRecord
 from mmturn.tasks.registry import TASKS
 from mmturn.tasks.results import load_results, resume_conflicts, run_config, write_results
 from mmturn.tasks.task import Task
-from mmturn.tasks.types import Message, Part, Request
+from mmturn.tasks.types import Request
+from mmturn.tasks.usage import Budget, BudgetReached
 from mmturn.tasks.worker import WorkerLost
 
 log = logging.getLogger("mmturn")
@@ -57,6 +59,8 @@ class RunConfig:
     ray_address: str | None = None
     env_timeout_s: float = 300.0  # one env call (reset / step) longer than this is a hung worker
     worker_retries: int = 2  # replays of an episode whose worker died or hung
+    max_cost: float | None = None  # stop cleanly once the model's replies cost this much (price_in / price_out)
+    max_tokens_total: int | None = None  # stop cleanly once replies used this many tokens (prompt + completion)
 
 
 class TooManyErrors(RuntimeError):
@@ -88,22 +92,17 @@ class HostPool:
         await asyncio.gather(*(h.close() for h in self.hosts), return_exceptions=True)
 
 
-def _window(messages: list[Message], history: int | None) -> list[Message]:
-    if history is None:
-        return list(messages)
-    users = [i for i, m in enumerate(messages) if m.role == "user"]
-    start = users[-history] if len(users) >= history else 0
-    return messages[start:]
-
-
 class Runner:
     def __init__(self, cfg: RunConfig, model: Model, run_dir: RunDir) -> None:
         self.cfg, self.model, self.dir = cfg, model, run_dir
         self.errors = 0
         self.total = 0
         self.finishing: set[asyncio.Future] = set()
-        self.image_actions: dict[str, bool] = {}
+        self.described: dict[str, dict[str, Any]] = {}  # each task's env: image actions, tools, facts
         self.asked: dict[str, int] = {}  # episodes (x repeats) each task was asked to play
+        self.budget = Budget(
+            cfg.max_cost, cfg.max_tokens_total, getattr(model, "price_in", None), getattr(model, "price_out", None)
+        )
 
     async def play(self, task: Task, pool: HostPool, index: int, repeat: int, bar: tqdm | None) -> None:
         host, k, slot = pool.take()
@@ -120,7 +119,7 @@ class Runner:
                         self.failed(task, key, turn[0], e)
                     else:
                         self.log_error(task, key, turn[0], e)
-                except asyncio.CancelledError:
+                except (asyncio.CancelledError, BudgetReached):
                     raise
                 except Exception as e:  # an env or model failure costs this episode, not the run
                     self.failed(task, key, turn[0], e)
@@ -133,22 +132,25 @@ class Runner:
     async def attempt(self, task: Task, host: Host, slot: int, key: EpisodeKey, turn: list[int]) -> None:
         """Play one episode from its start; ``turn[0]`` counts the turns played (for error records)."""
         writes: list = []
-        obs, info, episode_id, png = await host.call("reset", slot, key.seed, {"index": key.index})
-        messages: list[Message] = []
+        options = {"index": key.index, "native_tools": self.model.tools}
+        obs, info, episode_id, png = await host.call("reset", slot, key.seed, options)
+        conversation = Conversation()
+        tools = tuple(self.described[task.name]["tools"])
         while True:
-            messages.append(Message("user", obs["parts"]))
+            conversation.observe(obs["parts"])
             request = Request(
-                _window(messages, self.cfg.history if self.cfg.history is not None else task.history),
+                conversation.window(self.cfg.history if self.cfg.history is not None else task.history),
                 key.seed,
                 info["hints"],
                 key.repeat,
                 turn[0],
+                tools,
             )
+            self.budget.check()
             reply = await asyncio.wait_for(self.model.respond(request), self.cfg.turn_timeout_s)
+            self.budget.add(reply.input_tokens, reply.output_tokens, reply.cached)
             started = time.perf_counter()
-            obs_next, reward, terminated, truncated, info, episode_id, png_next = await host.call(
-                "step", slot, reply.parts if self.image_actions[task.name] else reply.text
-            )
+            obs_next, reward, terminated, truncated, info, episode_id, png_next = await host.call("step", slot, reply)
             observation, pending = self.dir.observation(obs["parts"], png)
             reply_images, pending_reply = self.dir.observation(reply.images)
             writes += pending + pending_reply
@@ -161,6 +163,7 @@ class Runner:
                     observation=observation,
                     reply=reply.text,
                     reply_images=reply_images,
+                    tool_calls=[c.to_json() for c in reply.tool_calls],
                     reward=reward,
                     scores=info.get("scores", {}),
                     target=info.get("target", {}),
@@ -180,7 +183,7 @@ class Runner:
                 ),
             )
             log.debug("turn done %s %d/%d turn %d", task.name, key.index, key.repeat, turn[0])
-            messages.append(Message("assistant", reply.parts or (Part.of_text(""),), reply.reasoning))
+            conversation.reply(reply)
             turn[0] += 1
             if terminated or truncated:
                 break
@@ -232,11 +235,12 @@ class Runner:
         jobs: list[asyncio.Future] = []
         bar = None
         try:
-            described = await pool.hosts[0].call("describe")
-            self.image_actions[task.name] = described["image_actions"]
+            described = self.described[task.name] = await pool.hosts[0].call("describe")
             count = task.episode_count(described["size"], task.requested_limit(cfg.limit, cfg.smoke))
             self.asked[task.name] = count * cfg.repeats
-            done = set(finished_episodes(self.dir.read(task.name, repair=True)))  # empty unless resuming
+            records = self.dir.read(task.name, repair=True)  # empty unless resuming
+            self.budget.add_records(records)
+            done = set(finished_episodes(records))
             todo = [(i, r) for i in range(count) for r in range(cfg.repeats) if (i, r) not in done]
             self.total += count * cfg.repeats
             bar = tqdm(total=len(todo), desc=task.name, unit="ep", disable=not cfg.progress, leave=False)
@@ -248,7 +252,14 @@ class Runner:
                     await self.play(task, pool, i, r, bar)
 
             jobs = [asyncio.ensure_future(guarded(i, r)) for i, r in todo]
-            await asyncio.gather(*jobs)
+            try:
+                await asyncio.gather(*jobs)
+            except BudgetReached:  # a clean stop: episodes in play are dropped, finished ones are kept
+                for job in jobs:
+                    job.cancel()
+                await asyncio.gather(*jobs, return_exceptions=True)
+                await asyncio.gather(*self.finishing, return_exceptions=True)
+                raise
             await asyncio.gather(*self.finishing)
         finally:
             for job in [*jobs, *self.finishing]:
@@ -336,5 +347,6 @@ async def run(cfg: RunConfig, model: Model) -> dict[str, Any]:
             if run_dir.appended or not (run_dir.root / "results.json").exists():
                 stored = load_results(run_dir.root)["counts"] if (run_dir.root / "results.json").exists() else {}
                 asked = {t: c.get("asked") for t, c in stored.items() if isinstance(c, dict)} | runner.asked
-                write_results(run_dir, config, tasks, asked)
+                facts = {name: d["facts"] for name, d in runner.described.items() if d.get("facts")}
+                write_results(run_dir, config, tasks, asked, facts=facts, prices=runner.budget)
         return load_results(run_dir.root)

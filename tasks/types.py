@@ -8,6 +8,8 @@ from typing import Any, Literal
 import numpy as np
 import xxhash
 
+from mmturn.tasks.tools import ToolCall
+
 
 @dataclass(frozen=True, eq=False)
 class Part:
@@ -62,11 +64,14 @@ def turn_text(parts: tuple[Part, ...]) -> str:
 
 @dataclass
 class Message:
-    """One message of the conversation a model sees: the user's interleaved parts or the assistant's text."""
+    """One message of the conversation a model sees: the user's interleaved parts, the assistant's text
+    (and its tool calls), or a ``tool`` message answering the call ``tool_call_id``."""
 
-    role: Literal["system", "user", "assistant"]
+    role: Literal["system", "user", "assistant", "tool"]
     parts: tuple[Part, ...]
     reasoning: str | None = None  # an assistant's trace; sent back only with keep_reasoning=true
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class Request:
     hints: Hints = field(default_factory=Hints)
     sample_index: int = 0  # the repeat index, so that sampled replies of repeats differ and cache apart
     turn: int = 0  # the turn's index in its episode (the messages may be a window of the history)
+    tools: tuple[dict[str, Any], ...] = ()  # the env's actions as function tools (sent with tools=true)
 
 
 @dataclass
@@ -117,6 +123,8 @@ class Reply:
     reasoning: str | None = None  # the reasoning trace the model sent before its answer (``text`` is the answer)
     reasoning_truncated: bool = False  # the trace never closed: the answer is empty and the turn fails
     reasoning_tokens: int | None = None
+    tool_calls: tuple[ToolCall, ...] = ()  # native function calls (tools=true): the first is the action
+    image_size: tuple[int, int] | None = None  # (w, h) of the newest image as the model was sent it
 
     @property
     def parts(self) -> tuple[Part, ...]:

@@ -16,6 +16,14 @@ def tiny_qwen(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def tiny_qwen_tools(tmp_path_factory):
+    """The tiny Qwen2-VL with a chat template that renders tools and tool calls."""
+    from tiny_models import QWEN_TOOLS_TEMPLATE, build_tiny_qwen2_vl
+
+    return build_tiny_qwen2_vl(tmp_path_factory.mktemp("tiny-qwen2-vl-tools"), QWEN_TOOLS_TEMPLATE)
+
+
+@pytest.fixture(scope="session")
 def tiny_llava(tmp_path_factory):
     from tiny_models import build_tiny_llava
 

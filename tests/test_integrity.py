@@ -17,6 +17,7 @@ from mmturn.tasks import results as results_module
 from mmturn.tasks import secrets
 from mmturn.tasks.cli import main
 from mmturn.tasks.models.openai_chat import OpenAIChat
+from mmturn.tasks.records import SCHEMA_VERSION
 from mmturn.tasks.types import Message, Part, Request
 from mmturn.testing.fake_openai import FakeOpenAIServer, ServerState
 
@@ -328,7 +329,7 @@ def test_records_and_results_carry_a_schema_old_ones_are_read_newer_ones_refused
     results = json.loads((out / "results.json").read_text())
     samples = out / "samples" / "mmmt-if.jsonl"
     records = [json.loads(line) for line in samples.read_text().splitlines()]
-    assert results["schema_version"] == 2 and {r["schema"] for r in records} == {2}
+    assert results["schema_version"] == SCHEMA_VERSION and {r["schema"] for r in records} == {SCHEMA_VERSION}
     # schema 1 (before this field existed): the same fields, no version; score and report read it
     (out / "results.json").write_text(json.dumps({k: v for k, v in results.items() if k != "schema_version"}))
     samples.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "schema"}) + "\n" for r in records))

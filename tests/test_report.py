@@ -82,7 +82,13 @@ def test_report_renders_in_chromium_and_runs_nothing(report):
         assert obs and all(i.evaluate("i => i.complete && i.naturalWidth > 0") for i in obs)
         assert HOSTILE in page.inner_text("body")  # shown as the literal text the model wrote
         headers = [th.inner_text() for th in page.query_selector_all("table.metrics thead th")]
-        assert headers[:2] == ["model", "accuracy"] and headers[-3:] == ["episodes", "errors", "replies from cache"]
+        assert headers[:2] == ["model", "accuracy"] and headers[-5:] == [
+            "episodes",
+            "errors",
+            "replies from cache",
+            "tokens in / out",
+            "cost",
+        ]
         assert "expected: answer:" in page.inner_text("body")  # the reference answer beside each reply
         page.set_viewport_size({"width": 1440, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth") <= 1440  # tables wrap or scroll inside their box

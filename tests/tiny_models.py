@@ -19,6 +19,16 @@ QWEN_TEMPLATE = (
     "'text' %}{{ c['text'] }}{% endif %}"
     "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
+# Qwen2.5-VL's way with tools: their schemas in a system turn, past calls as <tool_call> blocks, tool results
+QWEN_TOOLS_TEMPLATE = (
+    "{% if tools %}<|im_start|>system\n# Tools\n<tools>{% for t in tools %}\n{{ t | tojson }}{% endfor %}\n"
+    "</tools><|im_end|>\n{% endif %}"
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{% for c in message['content'] %}{% if c['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif c['type'] == 'text' %}{{ c['text'] }}{% endif %}{% endfor %}"
+    "{% for call in message.get('tool_calls', []) %}<tool_call>\n{{ call.function | tojson }}\n</tool_call>"
+    "{% endfor %}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
 LLAVA_TEMPLATE = (
     "{% for message in messages %}{{ message['role'].upper() }}: "
     "{% if message['content'] is string %}{{ message['content'] }}{% else %}{% for c in message['content'] %}"
@@ -47,7 +57,7 @@ def _tokenizer(special: list[str], eos: str, pad: str):
     )
 
 
-def build_tiny_qwen2_vl(path: Path) -> Path:
+def build_tiny_qwen2_vl(path: Path, chat_template: str = QWEN_TEMPLATE) -> Path:
     """A ~0.2 M parameter Qwen2-VL with a BPE tokenizer trained in memory."""
     import torch
     from transformers import (
@@ -79,7 +89,7 @@ def build_tiny_qwen2_vl(path: Path) -> Path:
         image_processor=image_processor,
         tokenizer=tokenizer,
         video_processor=video_processor,
-        chat_template=QWEN_TEMPLATE,
+        chat_template=chat_template,
     )
     config = Qwen2VLConfig(
         text_config=dict(

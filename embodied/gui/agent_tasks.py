@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mmturn.embodied.gui.actions import COORDS, coordinate_hint, from_pixels, parse_action
+from mmturn.embodied.gui import formats
 from mmturn.embodied.gui.app_data import clock_time
 from mmturn.embodied.gui.apps import APP_CLASSES, make_apps
 from mmturn.embodied.gui.device import Device
@@ -21,14 +21,8 @@ from mmturn.embodied.gui.views import accessibility_tree
 from mmturn.tasks.env import DialogueEnv, MultiTurnEnv
 from mmturn.tasks.registry import register_env
 from mmturn.tasks.spaces import UnicodeText
-from mmturn.tasks.types import Action, Episode, Hints, Part, Turn, TurnResult
-
-ACTIONS_HELP = (
-    'Reply with one JSON action: {{"action_type": "click", "x": .., "y": ..}}, "long_press" (x, y), '
-    '"input_text" (x, y of the field and "text"), "scroll" ("direction": up/down/left/right), "navigate_back", '
-    '"navigate_home", "open_app" ("app_name"), "keyboard_enter", "wait", "answer" ("text"), or '
-    '"status" ("goal_status": "complete" or "infeasible"). Points are {hint}. Apps: {apps}.'
-)
+from mmturn.tasks.tools import ToolCall
+from mmturn.tasks.types import Action, Episode, Hints, Part, Reply, Turn, TurnResult
 
 
 def _normal(text: str | None) -> str:
@@ -36,16 +30,19 @@ def _normal(text: str | None) -> str:
 
 
 class _GoalEpisodes:
-    """Shared set-up: seeded apps, a goal from a template (episode i plays template i mod n), the device."""
+    """Shared set-up: seeded apps, a goal from a template (episode i plays template i mod n), the device,
+    and the action format the model is prompted, parsed and answered (by the oracle) in."""
 
-    def _setup(self, width: int, height: int, coords: str, templates, themes) -> None:
-        if coords not in COORDS:
-            raise ValueError(f"coords must be one of {', '.join(COORDS)}, got {coords!r}")
+    def _setup(self, width: int, height: int, coords: str, templates, themes, action_format: str) -> None:
         unknown = [t for t in templates or () if t not in GOALS]
         if unknown:
             raise ValueError(f"unknown goal templates {unknown}; known: {', '.join(GOALS)}")
+        self.format = formats.get_format(action_format, coords)
         self.width, self.height, self.coords = int(width), int(height), coords
+        self.frame = self.format.frame(self.width, self.height)  # the prompt's and the oracle's frame
         self.templates, self.themes = tuple(templates or GOALS), tuple(themes)
+        self.apps = ", ".join(cls.title for cls in APP_CLASSES.values())
+        self.native_tools = False  # set per episode: the model is sent tools() natively
 
     def _new_goal(self, options: dict[str, Any]) -> tuple[Goal, Device]:
         rng = self.np_random
@@ -56,8 +53,9 @@ class _GoalEpisodes:
         return goal, Device(apps, self.width, self.height, theme, clock=clock_time(rng))
 
     def _help(self) -> str:
-        names = ", ".join(cls.title for cls in APP_CLASSES.values())
-        return ACTIONS_HELP.format(hint=coordinate_hint(self.coords, self.width, self.height), apps=names)
+        if self.native_tools:
+            return self.format.tool_prompt(self.frame, self.apps)
+        return self.format.prompt(self.frame, self.apps)
 
     def _random_actions(self) -> list[str]:
         """What the random baseline picks from: clicks anywhere, a scroll, back, or declaring completion."""
@@ -71,14 +69,17 @@ class _GoalEpisodes:
             {"action_type": "navigate_back"},
             {"action_type": "status", "goal_status": "complete"},
         ]
-        return [self._json(a) for a in actions]
+        return [self._say(a) for a in actions]
 
-    def _json(self, action: dict[str, Any]) -> str:
-        """An action in the model's coordinate convention."""
-        if "x" in action:
-            x, y = from_pixels(action["x"], action["y"], self.coords, self.width, self.height)
-            action = {**action, "x": x, "y": y}
-        return json.dumps(action)
+    def _say(self, action: dict[str, Any]) -> str:
+        """An AndroidWorld action (screen pixels) as the model's format writes it."""
+        return self.format.render(action, self.frame)
+
+    def _plan(self, device: Device, goal: Goal, k: int, memo: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        return next_action(device, goal, k, memo, point_typing=self.format.point_typing)
+
+    def facts(self) -> dict[str, Any]:
+        return {"action_format": self.format.name, "action_format_version": self.format.version}
 
 
 @register_env("GuiTasks-v0")
@@ -94,12 +95,14 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
         templates: tuple[str, ...] | None = None,
         themes: tuple[str, ...] = tuple(THEMES),
         som: bool = False,
+        action_format: str = "androidworld",
     ) -> None:
         super().__init__()
         self.som = bool(som)  # set-of-marks: clickable elements boxed and numbered; actions may name an "index"
-        self._setup(width, height, coords, templates, themes)
+        self._setup(width, height, coords, templates, themes, action_format)
 
     def _begin(self, options: dict[str, Any]) -> tuple[dict, Hints]:
+        self.native_tools = bool(options.get("native_tools"))
         self.goal, self.device = self._new_goal(options)
         self.budget, self.steps, self.k, self.memo, self.note = int(10 * self.goal.complexity), 0, 0, {}, None
         return self._observe(first=True)
@@ -113,8 +116,8 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
             if first
             else (f"(Your last action did nothing: {self.note}.) " if self.note else "") + "What is your next action?"
         )
-        suggestion, completes = next_action(self.device, self.goal, self.k, self.memo)
-        self.suggestion, self.completes = self._json(suggestion), completes
+        suggestion, completes = self._plan(self.device, self.goal, self.k, self.memo)
+        self.suggestion, self.completes = self._say(suggestion), completes
         hints = Hints(oracle_reply=self.suggestion, candidates=tuple(self._random_actions()), reply_template="{}")
         obs = {
             "parts": (Part.of_image(self.device.screenshot(self.som)), Part.of_text(text)),
@@ -122,9 +125,22 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
         }
         return obs, hints
 
-    def parse_action(self, text: str) -> Action:
+    def parse_reply(self, reply: Reply) -> Action:
+        """The reply in the task's action format, its points read in the frame of the image the model was sent."""
         elements = [tuple(n["bbox_pixels"].values()) for n in self.tree]
-        return parse_action(text, self.coords, self.width, self.height, elements)
+        frame = self.format.frame(self.width, self.height, reply.image_size)
+        if reply.tool_calls:
+            return self.format.parse_call(reply.tool_calls[0], frame, elements)
+        return self.format.parse(reply.text, frame, elements)
+
+    def parse_action(self, text: str) -> Action:
+        return self.parse_reply(Reply(text))
+
+    def tools(self) -> list[dict[str, Any]]:
+        return self.format.tools(self.frame, self.apps)
+
+    def parse_tool_call(self, call: ToolCall) -> Action:
+        return self.parse_reply(Reply("", tool_calls=(call,)))
 
     def success(self) -> float:
         """AndroidWorld: only a declared completion counts; infeasible goals are solved by declaring them so."""
@@ -179,12 +195,13 @@ class GuiStepsEnv(_GoalEpisodes, DialogueEnv):
         level: str = "low",
         templates: tuple[str, ...] | None = None,
         themes: tuple[str, ...] = tuple(THEMES),
+        action_format: str = "androidworld",
     ) -> None:
         super().__init__()
         if level not in ("high", "low"):
             raise ValueError(f"level must be 'high' or 'low', got {level!r}")
         self.level = level
-        self._setup(width, height, coords, templates, themes)
+        self._setup(width, height, coords, templates, themes, action_format)
 
     def make_episode(self, options: dict[str, Any]) -> Episode:
         goal, device = self._new_goal(options)
@@ -192,17 +209,18 @@ class GuiStepsEnv(_GoalEpisodes, DialogueEnv):
         for _ in range(int(20 * goal.complexity)):  # the oracle needs far fewer; the bound only guards the loop
             root, _ = device.screen()
             tree = accessibility_tree(root)
-            gold, completes = next_action(device, goal, k, memo)
+            gold, completes = self._plan(device, goal, k, memo)
             step = goal.plan[k] if k < len(goal.plan) else None
             text = (
                 f"Goal: {goal.text}\n"
                 + (f"Step: {step_instruction(step, goal)}\n" if self.level == "low" else "")
                 + self._help()
             )
-            reply = self._json(gold)
-            parsed = parse_action(reply, self.coords, self.width, self.height)
+            reply = self._say(gold)
+            parsed = self.format.parse(reply, self.frame)
             target = {
                 "gold": {"kind": parsed.kind, "args": parsed.args},
+                "action_format": self.format.name,
                 "coords": self.coords,
                 "width": self.width,
                 "height": self.height,
@@ -229,7 +247,9 @@ class GuiStepsEnv(_GoalEpisodes, DialogueEnv):
 
 def score_step(reply: str, target: dict[str, Any]) -> TurnResult:
     """type_match (same AITW action type), aitw (AITW's match), strict (and direction / text); reward = aitw."""
-    predicted = parse_action(reply, target["coords"], target["width"], target["height"])
+    predicted = formats.parse(
+        reply, target.get("action_format", "androidworld"), target["width"], target["height"], coords=target["coords"]
+    )
     boxes = [tuple(b) for b in target["boxes"]]
     a = to_aitw(predicted.kind, predicted.args, target["width"], target["height"])
     b = to_aitw(target["gold"]["kind"], target["gold"]["args"], target["width"], target["height"])

@@ -204,6 +204,8 @@ class Device:
             self.answer = args["text"]
         elif kind == "status":
             self.status = args["goal_status"]
+            if "text" in args:  # a format whose finishing action carries the answer (UI-TARS' finished)
+                self.answer = args["text"]
         self.changed()
         return None
 

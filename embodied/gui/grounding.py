@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from mmturn.assets import ASSETS
-from mmturn.embodied.gui.actions import COORDS, coordinate_hint, from_pixels, parse_action
+from mmturn.embodied.gui import formats
+from mmturn.embodied.gui.actions import coordinate_hint
 from mmturn.embodied.gui.app_data import clock_time
 from mmturn.embodied.gui.apps import APP_CLASSES, make_apps
 from mmturn.embodied.gui.device import Device
@@ -80,52 +81,60 @@ def random_screen(rng, app: str, width: int, height: int, theme: str) -> Device:
     return device
 
 
-def prompt(instruction: str, coords: str, width: int, height: int) -> str:
-    return (
-        f"Instruction: {instruction}.\nWhere should I click? Reply with one JSON action such as "
-        f'{{"action_type": "click", "x": ..., "y": ...}}, with {coordinate_hint(coords, width, height)}.'
-    )
+def prompt(instruction: str, fmt: formats.ActionFormat, width: int, height: int) -> str:
+    if isinstance(fmt, formats.AndroidWorld):
+        return (
+            f"Instruction: {instruction}.\nWhere should I click? Reply with one JSON action such as "
+            f'{{"action_type": "click", "x": ..., "y": ...}}, with {coordinate_hint(fmt.coords, width, height)}.'
+        )
+    return f"{fmt.prompt(fmt.frame(width, height), 'none')}\n\nClick the element: {instruction}."
 
 
 def grounding_turn(
-    image, instruction: str, bbox: list[float], kind: str, source: dict[str, Any], coords: str, rng
+    image, instruction: str, bbox: list[float], kind: str, source: dict[str, Any], fmt: formats.ActionFormat, rng
 ) -> Turn:
-    """One turn: the screenshot, the instruction, the target box; the oracle clicks the box centre."""
+    """One turn: the screenshot, the instruction, the target box; the oracle clicks the box centre (in the
+    task's action format)."""
     height, width = image.shape[:2]
+    frame = fmt.frame(width, height)
     cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
     target = {
         "bbox": [float(v) for v in bbox],
         "type": kind,
-        "coords": coords,
+        "action_format": fmt.name,
+        "coords": getattr(fmt, "coords", "pixel"),
         "width": width,
         "height": height,
         "instruction": instruction,
         **source,
     }
-    ox, oy = from_pixels(cx, cy, coords, width, height)
-    random_points = [
-        from_pixels(float(rng.uniform(0, width)), float(rng.uniform(0, height)), coords, width, height)
-        for _ in range(8)
-    ]
-    hints = Hints(
-        oracle_reply=json.dumps({"action_type": "click", "x": ox, "y": oy}),
-        candidates=tuple(json.dumps({"action_type": "click", "x": x, "y": y}) for x, y in random_points),
-        reply_template="{}",
-    )
-    return Turn((Part.of_image(image), Part.of_text(prompt(instruction, coords, width, height))), target, hints)
+
+    def click(x: float, y: float) -> str:
+        return fmt.render({"action_type": "click", "x": x, "y": y}, frame)
+
+    randoms = [click(float(rng.uniform(0, width)), float(rng.uniform(0, height))) for _ in range(8)]
+    hints = Hints(oracle_reply=click(cx, cy), candidates=tuple(randoms), reply_template="{}")
+    return Turn((Part.of_image(image), Part.of_text(prompt(instruction, fmt, width, height))), target, hints)
 
 
 def score_click(reply: str, target: dict[str, Any]) -> TurnResult:
     """accuracy = 1 when the reply's click point lies in the target box; an unparseable reply is wrong."""
-    action = parse_action(reply, target["coords"], target["width"], target["height"])
+    action = formats.parse(
+        reply, target.get("action_format", "androidworld"), target["width"], target["height"], coords=target["coords"]
+    )
     hit = action.kind in CLICK_TYPES and point_in_box(action.args["x"], action.args["y"], target["bbox"])
     details = {"point": [action.args["x"], action.args["y"]] if "x" in action.args else None, "action": action.kind}
     return TurnResult({"accuracy": float(hit), "reward": float(hit)}, target, error=action.error, details=details)
 
 
 class _Grounding(DialogueEnv):
+    action_format: formats.ActionFormat
+
     def score(self, reply: str, target: dict[str, Any]) -> TurnResult:
         return score_click(reply, target)
+
+    def facts(self) -> dict[str, Any]:
+        return {"action_format": self.action_format.name, "action_format_version": self.action_format.version}
 
 
 @register_env("GuiGrounding-v0")
@@ -143,10 +152,10 @@ class GuiGroundingEnv(_Grounding):
         coords: str = "pixel",
         apps: tuple[str, ...] | None = None,
         themes: tuple[str, ...] = tuple(THEMES),
+        action_format: str = "androidworld",
     ) -> None:
         super().__init__()
-        if coords not in COORDS:
-            raise ValueError(f"coords must be one of {', '.join(COORDS)}, got {coords!r}")
+        self.action_format = formats.get_format(action_format, coords)
         self.turns, self.width, self.height, self.coords = int(turns), int(width), int(height), coords
         self.apps, self.themes = tuple(apps or APP_CLASSES), tuple(themes)
         self.trees: list[str] = []
@@ -169,7 +178,7 @@ class GuiGroundingEnv(_Grounding):
                     list(target.view.bounds),
                     target.kind,
                     {"app": app, "theme": theme},
-                    self.coords,
+                    self.action_format,
                     rng,
                 )
             )
@@ -187,13 +196,17 @@ class ScreenSpotEnv(_Grounding):
     pixels, ``ui_type``, ``platform``, ``application``, ``group``) annotation file; one sample an episode."""
 
     def __init__(
-        self, path: str, format: str = "screenspot", image_root: str | None = None, coords: str = "pixel"
+        self,
+        path: str,
+        format: str = "screenspot",
+        image_root: str | None = None,
+        coords: str = "pixel",
+        action_format: str = "androidworld",
     ) -> None:
         super().__init__()
         if format not in ("screenspot", "screenspot-pro"):
             raise ValueError(f"format must be 'screenspot' or 'screenspot-pro', got {format!r}")
-        if coords not in COORDS:
-            raise ValueError(f"coords must be one of {', '.join(COORDS)}, got {coords!r}")
+        self.action_format = formats.get_format(action_format, coords)
         self.path, self.format, self.coords = Path(path), format, coords
         self.root = Path(image_root) if image_root else self.path.parent
 
@@ -246,5 +259,9 @@ class ScreenSpotEnv(_Grounding):
         image = load_image(self.root, s["image"], self.path, None, f"[{index}].img_filename")
         return Episode(
             str(index),
-            [grounding_turn(image, s["instruction"], s["bbox"], s["type"], s["source"], self.coords, self.np_random)],
+            [
+                grounding_turn(
+                    image, s["instruction"], s["bbox"], s["type"], s["source"], self.action_format, self.np_random
+                )
+            ],
         )

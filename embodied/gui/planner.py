@@ -40,9 +40,12 @@ def _find(device: Device, step: Step) -> View | None:
     return found[-1] if found else None
 
 
-def next_action(device: Device, goal: Goal, k: int, memo: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+def next_action(
+    device: Device, goal: Goal, k: int, memo: dict[str, Any], point_typing: bool = True
+) -> tuple[dict[str, Any], bool]:
     """The oracle's action for plan step ``k`` and whether doing it completes that step. A step's
-    element that is not on screen is searched for by scrolling down, then up."""
+    element that is not on screen is searched for by scrolling down, then up. Without ``point_typing``
+    (formats whose typing names no field) a field is tapped first, then typed into."""
     if k >= len(goal.plan):
         return {"action_type": "status", "goal_status": "complete" if goal.feasible else "infeasible"}, True
     step = goal.plan[k]
@@ -53,6 +56,10 @@ def next_action(device: Device, goal: Goal, k: int, memo: dict[str, Any]) -> tup
     view = _find(device, step)
     if view is not None:
         x, y = view.center
+        if step[0] == "type" and not point_typing:
+            if view.focused:
+                return {"action_type": "input_text", "text": step[2]}, True
+            return {"action_type": "click", "x": x, "y": y}, False
         if step[0] == "type":
             return {"action_type": "input_text", "x": x, "y": y, "text": step[2]}, True
         return {"action_type": "click", "x": x, "y": y}, True

@@ -10,12 +10,14 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+from pydantic import BaseModel
 
 from mmturn.embodied.nav import metrics as m
 from mmturn.embodied.nav.grid import descend
 from mmturn.embodied.nav.instructions import instruction, route_steps
 from mmturn.tasks.env import MultiTurnEnv
 from mmturn.tasks.registry import register_env
+from mmturn.tasks.tools import NoArguments, ToolCall, function_tool
 from mmturn.tasks.types import Action, Hints, Part, TurnResult
 from mmturn.tasks.worker import isolated
 
@@ -24,6 +26,39 @@ _ASK_RE = re.compile(r"^\s*ASK\b[:\s]*(.*)", re.IGNORECASE | re.DOTALL)
 _ACTION_RE = re.compile(r"\b(?:move[ _-]?)?(forward)\b|\b(?:turn[ _-]?)?(left|right)\b|\b(stop)\b", re.IGNORECASE)
 HELP = "Reply with one action: MOVE_FORWARD (0.25 m), TURN_LEFT (15 degrees), TURN_RIGHT (15 degrees) or STOP."
 # (dialog mode also accepts "ASK: question"; the instruction says so)
+
+
+MOVES = {  # the actions as function tools (tools=true): one function each
+    "MOVE_FORWARD": "Move forward 0.25 m.",
+    "TURN_LEFT": "Turn left by 15 degrees.",
+    "TURN_RIGHT": "Turn right by 15 degrees.",
+    "STOP": "Stop here: you have arrived (the episode ends).",
+}
+
+
+class Question(BaseModel):
+    """Ask the guide where to go next (dialog mode)."""
+
+    question: str
+
+
+def nav_tools(allow_questions: bool = False) -> list[dict[str, Any]]:
+    tools = [function_tool(name.lower(), NoArguments, description) for name, description in MOVES.items()]
+    return tools + ([function_tool("ask", Question)] if allow_questions else [])
+
+
+def nav_tool_action(call: ToolCall, allow_questions: bool = False) -> Action:
+    """A tool call as a navigation action: a move by its function's name, or (dialogs) a question."""
+    if call.name.upper() in MOVES:
+        return Action(call.arguments, call.name.upper())
+    if allow_questions and call.name == "ask":
+        question = (call.args() or {}).get("question")
+        return Action(call.arguments, "ASK", {"question": str(question or "")})
+    return Action(
+        call.arguments,
+        "invalid",
+        error=f"unknown function {call.name!r}; expected one of " + ", ".join(n.lower() for n in MOVES),
+    )
 
 
 def parse_nav_action(text: str, allow_questions: bool = False) -> Action:
@@ -183,6 +218,12 @@ class VlnMiniWorldEnv(MultiTurnEnv):
 
     def parse_action(self, text: str) -> Action:
         return parse_nav_action(text, allow_questions=self.mode == "dialog")
+
+    def tools(self) -> list[dict[str, Any]]:
+        return nav_tools(allow_questions=self.mode == "dialog")
+
+    def parse_tool_call(self, call: ToolCall) -> Action:
+        return nav_tool_action(call, allow_questions=self.mode == "dialog")
 
     def guide_answer(self) -> str:
         """The guide's reply to a question: the sub-instruction for where the agent is on the route."""

@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 
 from mmturn.embodied.nav import metrics as m
-from mmturn.embodied.nav.env import HELP, parse_nav_action
+from mmturn.embodied.nav.env import HELP, nav_tool_action, nav_tools, parse_nav_action
 from mmturn.embodied.nav.episodes import load_vlnce, scene_path
 from mmturn.tasks.env import MultiTurnEnv
 from mmturn.tasks.registry import register_env
+from mmturn.tasks.tools import ToolCall
 from mmturn.tasks.types import Action, Hints, Part, TurnResult
 from mmturn.tasks.worker import isolated
 
@@ -157,6 +158,12 @@ class VlnHabitatEnv(MultiTurnEnv):
 
     def parse_action(self, text: str) -> Action:
         return parse_nav_action(text)
+
+    def tools(self) -> list[dict[str, Any]]:
+        return nav_tools()
+
+    def parse_tool_call(self, call: ToolCall) -> Action:
+        return nav_tool_action(call)
 
     def _advance(self, action: Action) -> tuple[TurnResult, dict, bool, bool, Hints]:
         note = "that was not an action; nothing happened" if action.kind == "invalid" else None

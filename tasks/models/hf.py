@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
+import logging
 import time
 from typing import Any
 
@@ -13,7 +15,10 @@ from mmturn.tasks.model import Model
 from mmturn.tasks.models.images import pil_image
 from mmturn.tasks.reasoning import parse_tags, split_reasoning, with_trace
 from mmturn.tasks.registry import register_model
+from mmturn.tasks.tools import text_tool_calls, without_tool_calls
 from mmturn.tasks.types import Message, Reply, Request
+
+log = logging.getLogger("mmturn")
 
 
 def to_hf_conversation(
@@ -24,7 +29,7 @@ def to_hf_conversation(
 ) -> list[dict[str, Any]]:
     """Messages in the chat-template format: user content as ordered image / text items; past assistant
     turns as their answers (as the models' own templates keep them), or with their traces in
-    ``keep_reasoning``'s tags."""
+    ``keep_reasoning``'s tags, and their tool calls (arguments as objects); tool messages as text."""
     conv: list[dict[str, Any]] = (
         [{"role": "system", "content": [{"type": "text", "text": system_prompt}]}] if system_prompt else []
     )
@@ -39,8 +44,18 @@ def to_hf_conversation(
         if keep_reasoning and m.role == "assistant" and m.reasoning:
             answer = "".join(p.text for p in m.parts if p.kind == "text")
             items = [{"type": "text", "text": with_trace(answer, m.reasoning, keep_reasoning)}]
-        conv.append({"role": m.role, "content": items or [{"type": "text", "text": ""}]})
+        message: dict[str, Any] = {"role": m.role, "content": items or [{"type": "text", "text": ""}]}
+        if m.tool_calls:
+            message["tool_calls"] = [
+                {"type": "function", "function": {"name": c.name, "arguments": c.args() or {}}} for c in m.tool_calls
+            ]
+        conv.append(message)
     return conv
+
+
+def _last_image_size(conversation: list[dict[str, Any]]) -> tuple[int, int] | None:
+    sizes = [c["image"].size for m in conversation for c in m["content"] if c.get("type") == "image"]
+    return tuple(sizes[-1]) if sizes else None
 
 
 @register_model("hf")
@@ -59,6 +74,7 @@ class HFModel(Model):
         system_prompt: str | None = None,
         think_tags: str | None = None,
         keep_reasoning: bool = False,
+        tools: bool = False,
     ) -> None:
         import torch
         from transformers import AutoModelForImageTextToText, AutoProcessor
@@ -72,6 +88,7 @@ class HFModel(Model):
         )
         self.max_image_side, self.system_prompt = max_image_side, system_prompt
         self.think_tags, self.keep_reasoning = ",".join(parse_tags(think_tags)), bool(keep_reasoning)
+        self.tools = bool(tools)
         self.concurrency = self.batch_size
         torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
         self._processor = AutoProcessor.from_pretrained(pretrained, trust_remote_code=trust_remote_code)
@@ -91,18 +108,24 @@ class HFModel(Model):
         self._padding = (
             {"processor_kwargs": {"padding": True}} if "processor_kwargs" in accepts else {"padding": True}
         )  # transformers 5 / 4
+        template = getattr(self._processor, "chat_template", None) or ""
+        self._template_tools = "tools" in (template if isinstance(template, str) else json.dumps(template))
+        if self.tools and not self._template_tools:
+            log.warning("%s: its chat template renders no tools; tools=true only reads <tool_call> replies", pretrained)
         self._queue: asyncio.Queue | None = None
         self._worker: asyncio.Task | None = None
 
-    def _generate(self, requests: list[Request]) -> list[tuple[str, int, int]]:
+    def _generate(self, requests: list[Request]) -> list[tuple[str, int, int, tuple[int, int] | None]]:
         import torch
 
         keep = parse_tags(self.think_tags) if self.keep_reasoning else None
         conversations = [
             to_hf_conversation(r.messages, self.max_image_side, self.system_prompt, keep) for r in requests
         ]
+        tools = list(requests[0].tools) if self.tools and self._template_tools and requests[0].tools else None
         inputs = self._processor.apply_chat_template(
             conversations,
+            tools=tools,
             add_generation_prompt=True,
             tokenize=True,
             return_dict=True,
@@ -120,7 +143,8 @@ class HFModel(Model):
         texts = self._processor.batch_decode(new, skip_special_tokens=True)
         mask = inputs.get("attention_mask")
         prompt_tokens = mask.sum(dim=1).tolist() if mask is not None else [prompt_len] * len(requests)
-        return [(t, int(p), int(n.numel())) for t, p, n in zip(texts, prompt_tokens, new)]
+        sizes = [_last_image_size(c) for c in conversations]
+        return [(t, int(p), int(n.numel()), z) for t, p, n, z in zip(texts, prompt_tokens, new, sizes)]
 
     async def _serve(self) -> None:
         """Collect whatever requests are waiting (up to batch_size) and generate them as one batch."""
@@ -138,17 +162,21 @@ class HFModel(Model):
                         future.set_exception(e)
                 continue
             latency = time.perf_counter() - started
-            for (_, future), (text, n_in, n_out) in zip(batch, outputs):
+            for (_, future), (text, n_in, n_out, size) in zip(batch, outputs):
                 if not future.done():
-                    future.set_result(self._reply(text, latency, n_in, n_out))
+                    future.set_result(self._reply(text, latency, n_in, n_out, size))
 
-    def _reply(self, text: str, latency: float, n_in: int, n_out: int) -> Reply:
-        """The decoded text as a reply: the answer, and the reasoning trace apart (its tokens counted here)."""
+    def _reply(self, text: str, latency: float, n_in: int, n_out: int, size: tuple[int, int] | None = None) -> Reply:
+        """The decoded text as a reply: the answer, the reasoning trace apart (its tokens counted here) and,
+        with tools=true, the ``<tool_call>`` blocks as tool calls."""
         split = split_reasoning(text, parse_tags(self.think_tags))
         tokenizer = getattr(self._processor, "tokenizer", self._processor)
         traced = len(tokenizer(split.trace, add_special_tokens=False)["input_ids"]) if split.trace else None
+        calls = text_tool_calls(split.answer) if self.tools else ()
         return Reply(
-            text=split.answer,
+            text=without_tool_calls(split.answer) if calls else split.answer,
+            tool_calls=calls,
+            image_size=size,
             latency_s=latency,
             input_tokens=n_in,
             output_tokens=n_out,

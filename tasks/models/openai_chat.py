@@ -26,7 +26,8 @@ from mmturn.tasks.models.images import data_uri
 from mmturn.tasks.reasoning import parse_tags, split_reasoning, with_trace
 from mmturn.tasks.registry import register_model
 from mmturn.tasks.secrets import register_secret
-from mmturn.tasks.types import Message, Reply, Request
+from mmturn.tasks.tools import ToolCall
+from mmturn.tasks.types import Message, Reply, Request, last_image
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 NO_DELAY = [
@@ -52,9 +53,11 @@ def to_openai_messages(
     messages: list[Message], system_prompt: str | None = None, keep_reasoning: tuple[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """Chat-completions messages: user content as interleaved text / image_url parts, in order; assistant
-    turns as their answers only, or with their traces inline in ``keep_reasoning``'s tags."""
+    turns as their answers only (or with their traces inline in ``keep_reasoning``'s tags) and their tool
+    calls; tool messages answering a call by its id."""
     out: list[dict[str, Any]] = [{"role": "system", "content": system_prompt}] if system_prompt else []
     for m in messages:
+        text = "".join(p.text for p in m.parts if p.kind == "text")
         if m.role == "user":
             content = [
                 {"type": "text", "text": p.text}
@@ -64,11 +67,34 @@ def to_openai_messages(
                 if p.kind == "image" or p.text
             ]
             out.append({"role": "user", "content": content})
+        elif m.role == "tool":
+            out.append({"role": "tool", "tool_call_id": m.tool_call_id, "content": text})
         else:
-            answer = "".join(p.text for p in m.parts if p.kind == "text")
             keep = keep_reasoning and m.role == "assistant"
-            out.append({"role": m.role, "content": with_trace(answer, m.reasoning, keep_reasoning) if keep else answer})
+            message: dict[str, Any] = {
+                "role": m.role,
+                "content": with_trace(text, m.reasoning, keep_reasoning) if keep else text,
+            }
+            if m.tool_calls:
+                message["content"] = message["content"] or None
+                message["tool_calls"] = [
+                    {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                    for c in m.tool_calls
+                ]
+            out.append(message)
     return out
+
+
+def _tool_calls(message: dict[str, Any]) -> list[dict[str, str]]:
+    """The function calls of a response message, as JSON-able records (ids kept for the tool replies)."""
+    calls = []
+    for k, call in enumerate(message.get("tool_calls") or []):
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            arguments = function.get("arguments", "{}")
+            text = arguments if isinstance(arguments, str) else json.dumps(arguments)
+            calls.append({"id": str(call.get("id") or f"call_{k}"), "name": function["name"], "arguments": text})
+    return calls
 
 
 class ResponseCache:
@@ -93,7 +119,17 @@ class ResponseCache:
 class OpenAIChat(Model):
     result_field = "choices"  # a response without it is malformed (retried)
     operational_args = frozenset(
-        {"max_connections", "timeout", "max_retries", "cache", "backoff_initial", "backoff_max", "api_key_env"}
+        {
+            "max_connections",
+            "timeout",
+            "max_retries",
+            "cache",
+            "backoff_initial",
+            "backoff_max",
+            "api_key_env",
+            "price_in",
+            "price_out",
+        }
     )
 
     def __init__(
@@ -113,6 +149,9 @@ class OpenAIChat(Model):
         keep_reasoning: bool = False,
         backoff_initial: float = 0.5,
         backoff_max: float = 60.0,
+        tools: bool = False,
+        price_in: float | None = None,
+        price_out: float | None = None,
     ) -> None:
         self.model, self.base_url = model, base_url.rstrip("/")
         self.max_connections, self.timeout, self.max_retries = int(max_connections), float(timeout), int(max_retries)
@@ -127,6 +166,7 @@ class OpenAIChat(Model):
         self.concurrency = self.max_connections
         self.cache_path = None if cache in (None, "", "none", False) else str(Path(os.path.expanduser(str(cache))))
         self.think_tags, self.keep_reasoning = ",".join(parse_tags(think_tags)), bool(keep_reasoning)
+        self.tools, self.price_in, self.price_out = bool(tools), price_in, price_out
         self._api_key_env = api_key_env
         register_secret(os.environ.get(api_key_env))  # scrubbed from every error text, log line and file
         self._cache = ResponseCache(Path(self.cache_path)) if self.cache_path else None
@@ -156,6 +196,8 @@ class OpenAIChat(Model):
         }
         if self.top_p is not None:
             body["top_p"] = self.top_p
+        if self.tools and request.tools:
+            body["tools"] = list(request.tools)
         if self.temperature > 0:  # servers that honour it make sampled repeats reproducible
             body["seed"] = (request.seed + 1_000_003 * request.sample_index) % 2**31
         return body
@@ -185,9 +227,13 @@ class OpenAIChat(Model):
 
     async def respond(self, request: Request) -> Reply:
         body = self._body(request)
-        return await self.call(
+        reply = await self.call(
             json.dumps([body, request.sample_index], sort_keys=True), lambda: self._post("/chat/completions", json=body)
         )
+        image = last_image(request.messages)
+        if image is not None and image.image is not None:  # the size it was sent at (images go as they are)
+            reply.image_size = (image.image.shape[1], image.image.shape[0])
+        return reply
 
     async def call(self, key_text: str, send: Callable[[], Awaitable[dict[str, Any]]]) -> Reply:
         """``send`` under the connection budget with retries, through the cache keyed by the server, the
@@ -229,13 +275,15 @@ class OpenAIChat(Model):
             "reasoning": split.trace if split else trace,
             "reasoning_truncated": bool(split and split.truncated),
             "reasoning_tokens": details.get("reasoning_tokens") if isinstance(details, dict) else None,
+            "tool_calls": _tool_calls(message),
             "input_tokens": usage.get("prompt_tokens"),
             "output_tokens": usage.get("completion_tokens"),
             "error": f"finish_reason={finish}" if finish in ("content_filter", "length") else None,
         }
 
     def to_reply(self, record: dict[str, Any], cached: bool = False) -> Reply:
-        return Reply(**record, cached=cached)
+        calls = tuple(ToolCall(c["name"], c["arguments"], c["id"]) for c in record.get("tool_calls") or ())
+        return Reply(**{**record, "tool_calls": calls}, cached=cached)
 
     async def aclose(self) -> None:
         if self._client is not None:
