@@ -1,0 +1,1 @@
+"""The web GUI family: MiniWob++ tasks in a real (headless Chromium) browser."""
