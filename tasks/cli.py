@@ -112,11 +112,30 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--gpus-per-replica", type=float, default=0.0, help="GPUs Ray reserves for each model replica")
     r.add_argument("--no-report", action="store_true")
     r.add_argument("--no-progress", action="store_true")
+    _judge_arguments(r)
     rep = sub.add_parser("report", help="write report.html for a run directory (or a folder of runs)")
     rep.add_argument("dir", type=Path)
-    sc = sub.add_parser("score", help="recompute scores and metrics from stored samples, without calling the model")
+    sc = sub.add_parser(
+        "score", help="recompute scores and metrics from stored samples (or, with --judge, judge them), no model calls"
+    )
     sc.add_argument("dir", type=Path)
+    _judge_arguments(sc)
+    cmp = sub.add_parser("compare", help="which of two runs answers better, turn by turn, by a judge model")
+    cmp.add_argument("a", type=Path)
+    cmp.add_argument("b", type=Path)
+    cmp.add_argument("--tasks", help="comma-separated task names (default: every task both runs played)")
+    cmp.add_argument("--output", type=Path, default=Path("mmturn-compare.json"), help="where the verdicts go")
+    _judge_arguments(cmp)
     return p
+
+
+def _judge_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--judge", help="a model that rates open-ended turns (openai, hf, ...; see README, Judges)")
+    p.add_argument(
+        "--judge-args",
+        default="",
+        help="k=v,... for the judge's adapter, and template=, turns=open|all, repeats=, judge_retries=, images=",
+    )
 
 
 def _resume_hint(argv: list[str], args: argparse.Namespace) -> str:

@@ -99,6 +99,32 @@ def summary(results: dict, task: str) -> str:
     )
 
 
+def _judge_config(args: argparse.Namespace):
+    """``--judge`` and ``--judge-args`` as a JudgeConfig (its adapter arguments checked), or None."""
+    from mmturn.tasks.judge_pass import JudgeConfig
+
+    if getattr(args, "judge", None) is None:
+        if getattr(args, "judge_args", ""):
+            raise ValueError("argument --judge-args: needs --judge")
+        return None
+    config = JudgeConfig.from_args(args.judge, parse_kv(args.judge_args, "--judge-args"))
+    config.model_args = typed_args(MODELS.get(args.judge), config.model_args, f"judge {args.judge!r}")
+    return config
+
+
+def _judge(root: Path, config) -> None:
+    """Judge the run in ``root`` and print each task's judge metrics."""
+    from mmturn.tasks.judge_pass import judge_run
+    from mmturn.tasks.results import load_results
+
+    with locked(root):
+        tasks = [TASKS.get(n) for n in load_results(root)["config"]["tasks"] if n in TASKS]
+        entry = asyncio.run(judge_run(root, config, tasks))
+    for task, metrics in entry["results"].items():
+        shown = "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
+        print(f"judge      {task:<18} {shown}  ({config.key()})")
+
+
 def _print_results(label: str, results: dict) -> None:
     for task, metrics in results["results"].items():
         shown = "  ".join(f"{k}={v:.3f}" for k, v in metrics.items() if isinstance(v, (int, float)))
@@ -133,10 +159,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if args.tasks
         else [n for n in TASKS.names() if TASKS.get(n).in_default_run]
     )
+    judge = _judge_config(args)
     if args.model:
         model_args, task_args = _check_run(args, tasks, [args.model])
         results = _run_one(args, tasks, args.model, model_args, task_args, args.output_dir)
         _print_results(args.model, results)
+        if judge is not None:
+            _judge(args.output_dir, judge)
     else:  # the built-in evaluation: every task with each of its offline baselines, one run folder per baseline
         baselines = sorted({b for t in tasks for b in TASKS.get(t).baselines})
         model_args, task_args = _check_run(args, tasks, baselines)
@@ -146,6 +175,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 _print_results(
                     baseline, _run_one(args, mine, baseline, model_args, task_args, args.output_dir / baseline)
                 )
+        for baseline in baselines if judge is not None else ():
+            _judge(args.output_dir / baseline, judge)
     if not args.no_report:
         from mmturn.tasks.report import write_report
 
@@ -156,7 +187,34 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     from mmturn.tasks.rescore import rescore_run
 
-    _print_results("rescored", rescore_run(args.dir))
+    judge = _judge_config(args)
+    if judge is not None:  # judge the stored answers; the code scores stay as they are
+        _judge(args.dir, judge)
+    else:
+        _print_results("rescored", rescore_run(args.dir))
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import json
+
+    from mmturn.tasks.compare import compare_runs
+    from mmturn.tasks.logs import write_atomic
+
+    judge = _judge_config(args)
+    if judge is None:
+        raise ValueError("argument --judge: compare needs a judge model")
+    tasks = [n for n in args.tasks.split(",") if n] if args.tasks else None
+    out = asyncio.run(compare_runs(args.a, args.b, judge, tasks))
+    write_atomic(args.output, json.dumps(out, indent=2))
+    for task, t in out.items():
+        if isinstance(t, dict) and "n" in t:
+            flips = "n/a" if t["flip_rate"] is None else f"{t['flip_rate']:.2f}"
+            print(
+                f"{task:<18} A wins {t['a_wins']}, B wins {t['b_wins']}, ties {t['ties']}, unparsed {t['unparsed']} "
+                f"of {t['n']}; verdicts that flip with the order: {flips}"
+            )
+    print(f"compare: {args.output}")
     return 0
 
 
@@ -176,5 +234,7 @@ def dispatch(args: argparse.Namespace, print_help) -> int:
         return 0
     if args.command == "score":
         return _cmd_score(args)
+    if args.command == "compare":
+        return _cmd_compare(args)
     print_help()
     return 2

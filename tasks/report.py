@@ -163,6 +163,24 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
     return out
 
 
+def _judges(labelled: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each judge of each run: its metrics per task, and its agreement with the code's verdicts."""
+    out = []
+    for label, res in labelled:
+        for key, entry in (res.get("judges") or {}).items():
+            names = sorted({m for metrics in entry.get("results", {}).values() for m in metrics})
+            rows = [(task, [_fmt(m.get(n)) for n in names]) for task, m in entry.get("results", {}).items()]
+            agreement = [
+                (task, a.get("n"), _fmt(a.get("accuracy")), _fmt(a.get("kappa")))
+                for task, a in entry.get("agreement", {}).items()
+            ]
+            templates = ", ".join(f"{t}: {d['name']} v{d['version']}" for t, d in entry.get("templates", {}).items())
+            out.append(
+                {"run": label, "key": key, "templates": templates, "names": names, "rows": rows, "agreement": agreement}
+            )
+    return out
+
+
 def write_report(root: Path) -> Path:
     root = Path(root)
     with locked(root):
@@ -210,7 +228,7 @@ def _write_report(root: Path) -> Path:
                 "transcripts": transcripts,
             }
         )
-    html = _ENV.get_template("report.html.j2").render(root=str(root), runs=runs, tasks=tasks)
+    html = _ENV.get_template("report.html.j2").render(root=str(root), runs=runs, tasks=tasks, judges=_judges(labelled))
     out = root / "report.html"
     write_atomic(out, scrub(html))
     return out

@@ -175,6 +175,7 @@ def write_results(
         "usage": {name: r["usage"] for name, r in per_task.items()},
         "facts": facts,
         "prices": list(price),
+        "judges": stored.get("judges", {}),  # judge models' ratings (judge_pass.py), kept as they were
     }
     write_atomic(run_dir.root / "results.json", scrub(json.dumps(json.loads(dumps(results)), indent=2)))
     return results

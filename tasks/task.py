@@ -10,6 +10,7 @@ import gymnasium as gym
 
 from mmturn.tasks.args import typed_args
 from mmturn.tasks.env import MultiTurnEnv
+from mmturn.tasks.judge import JudgeSpec
 from mmturn.tasks.metrics import TurnLog, default_metrics
 from mmturn.tasks.registry import ENVS
 from mmturn.tasks.views import Renderer
@@ -35,6 +36,7 @@ class Task:
     seed_name: str = ""  # episodes are seeded by this name (default: the task's), so variants share episodes
     history: int | None = None  # user turns a model sees by default (None: all); --history overrides
     renderer: Renderer = field(default_factory=Renderer)  # how the report shows its turns and episodes
+    judge: JudgeSpec | None = None  # which turns a judge model rates (--judge), with which template
 
     @property
     def episodes_key(self) -> str:

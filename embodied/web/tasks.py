@@ -1,4 +1,6 @@
-"""The web tasks."""
+"""The web tasks (the sample joins the no-argument run where the ``miniwob`` package is installed)."""
+
+import importlib.util
 
 from mmturn.embodied.gui.report import GuiRenderer
 from mmturn.embodied.web import env as _env  # noqa: F401  (registers the env)
@@ -6,7 +8,8 @@ from mmturn.embodied.web.metrics import web_metrics
 from mmturn.tasks.registry import register_task
 from mmturn.tasks.task import Task
 
-for name, subset, default_run in (("miniwob", "all", False), ("miniwob-sample", "sample", True)):
+INSTALLED = importlib.util.find_spec("miniwob") is not None
+for name, subset, default_run in (("miniwob", "all", False), ("miniwob-sample", "sample", INSTALLED)):
     register_task(
         Task(
             family="web",

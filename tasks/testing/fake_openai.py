@@ -9,7 +9,7 @@ import io
 import socket
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import uvicorn
@@ -27,6 +27,7 @@ class ServerState:
     faults: list[str] = field(default_factory=list)
     reasoning: str = "none"  # how replies carry a trace: none, field (reasoning_content), inline (<think>), truncated
     replies: list[dict] = field(default_factory=list)  # scripted assistant messages (e.g. tool_calls), one a request
+    responder: Callable[[dict], str] | None = None  # the reply's content from the request body (a judge's answers)
     timeout_s: float = 30.0  # how long a "timeout" fault stalls (longer than the client's timeout)
     latency_s: float = 0.0
     slow_s: float = 2.0
@@ -96,6 +97,8 @@ def make_app(state: ServerState) -> Starlette:
             return JSONResponse({"id": "x", "choices": []})
         finish = fault if fault in ("content_filter", "length") else "stop"
         text = describe_request(body)
+        if state.responder is not None:
+            text = state.responder(body)
         message = state.replies.pop(0) if state.replies else reasoned(state.reasoning, text)
         usage: dict[str, Any] = {"prompt_tokens": 11, "completion_tokens": len(text.split())}
         usage["total_tokens"] = 11 + usage["completion_tokens"]

@@ -5,6 +5,7 @@ from dataclasses import replace
 from mmturn.tasks.registry import register_task
 from mmturn.tasks.task import Task
 from mmturn.vision.dialogue import env as _env  # noqa: F401  (registers the envs)
+from mmturn.vision.dialogue.judging import DIALOGUE_JUDGE, MMDU_JUDGE
 from mmturn.vision.dialogue.metrics import DIALOGUE_METRICS, dialogue_metrics
 from mmturn.vision.dialogue.report import DialogueRenderer
 
@@ -22,6 +23,7 @@ MMMT_IF = register_task(
         metrics=dialogue_metrics,
         metric_names=DIALOGUE_METRICS,
         baselines=("oracle", "random", "forgetful"),
+        judge=DIALOGUE_JUDGE,
     )
 )
 register_task(
@@ -51,5 +53,6 @@ for name, fmt, what in (
             env_kwargs={"format": fmt},
             required_args=("path",),
             in_default_run=False,
+            judge=MMDU_JUDGE if fmt == "mmdu" else DIALOGUE_JUDGE,
         )
     )

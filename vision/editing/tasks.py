@@ -5,6 +5,7 @@ from dataclasses import replace
 from mmturn.tasks.registry import register_task
 from mmturn.tasks.task import Task
 from mmturn.vision.editing import env as _env  # noqa: F401  (registers the envs)
+from mmturn.vision.editing.judging import EDIT_JUDGE
 from mmturn.vision.editing.metrics import EDIT_METRICS, edit_metrics
 from mmturn.vision.editing.report import EditRenderer
 
@@ -22,6 +23,7 @@ EDIT_MULTITURN = register_task(
         metrics=edit_metrics,
         metric_names=EDIT_METRICS,
         baselines=("oracle", "identity", "random"),
+        judge=EDIT_JUDGE,
     )
 )
 register_task(
