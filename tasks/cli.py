@@ -115,16 +115,27 @@ def _parser() -> argparse.ArgumentParser:
     _judge_arguments(r)
     rep = sub.add_parser("report", help="write report.html for a run directory (or a folder of runs)")
     rep.add_argument("dir", type=Path)
+    rep.add_argument("--episodes", type=_at_least(0), default=3, help="episodes a task shows per run (the rest: view)")
     sc = sub.add_parser(
         "score", help="recompute scores and metrics from stored samples (or, with --judge, judge them), no model calls"
     )
     sc.add_argument("dir", type=Path)
     _judge_arguments(sc)
-    cmp = sub.add_parser("compare", help="which of two runs answers better, turn by turn, by a judge model")
+    view = sub.add_parser("view", help="browse runs in a local web viewer (127.0.0.1; Ctrl-C stops it)")
+    view.add_argument("runs", type=Path, nargs="+", help="run folders, or folders of runs")
+    view.add_argument("--port", type=_at_least(1), default=8765)
+    view.add_argument("--host", default="127.0.0.1", help="another interface than 127.0.0.1 exposes your runs")
+    cmp = sub.add_parser(
+        "compare", help="two runs' metrics on the same episodes, with paired intervals (or, with --judge, verdicts)"
+    )
     cmp.add_argument("a", type=Path)
     cmp.add_argument("b", type=Path)
     cmp.add_argument("--tasks", help="comma-separated task names (default: every task both runs played)")
-    cmp.add_argument("--output", type=Path, default=Path("mmturn-compare.json"), help="where the verdicts go")
+    cmp.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    cmp.add_argument("--unpaired", action="store_true", help="compare runs that share no episodes, unpaired")
+    cmp.add_argument(
+        "--output", type=Path, default=Path("mmturn-compare.json"), help="where the judge's verdicts go (--judge)"
+    )
     _judge_arguments(cmp)
     return p
 

@@ -127,7 +127,12 @@ def _judge(root: Path, config) -> None:
 
 def _print_results(label: str, results: dict) -> None:
     for task, metrics in results["results"].items():
-        shown = "  ".join(f"{k}={v:.3f}" for k, v in metrics.items() if isinstance(v, (int, float)))
+        ci = results.get("ci", {}).get(task, {})
+        shown = "  ".join(
+            f"{k}={v:.3f}" + (f" [{ci[k][0]:.3f}, {ci[k][1]:.3f}]" if k in ci else "")
+            for k, v in metrics.items()
+            if isinstance(v, (int, float))
+        )
         print(f"{label:<10} {task:<18} {shown}  ({summary(results, task)})")
 
 
@@ -198,13 +203,28 @@ def _cmd_score(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     import json
 
+    tasks = [n for n in args.tasks.split(",") if n] if args.tasks else None
+    judge = _judge_config(args)
+    if judge is None:
+        from mmturn.tasks.paired import compare_stats
+
+        stats = compare_stats(args.a, args.b, tasks, unpaired=args.unpaired)
+        if args.json:
+            print(json.dumps(stats, indent=2))
+            return 0
+        how = "paired by episode" if stats["paired"] else "UNPAIRED (the runs share no episodes)"
+        print(f"B - A, {how}: A={args.a} B={args.b}")
+        for task, metrics in stats.items():
+            for name, m in metrics.items() if isinstance(metrics, dict) else ():
+                p = "" if m["p"] is None else f"  p={m['p']:.3f}"
+                print(
+                    f"{task:<18} {name:<22} A={m['a']:.3f} B={m['b']:.3f} diff={m['diff']:+.3f} "
+                    f"[{m['ci'][0]:+.3f}, {m['ci'][1]:+.3f}]{p}  n={m['n']}"
+                )
+        return 0
     from mmturn.tasks.compare import compare_runs
     from mmturn.tasks.logs import write_atomic
 
-    judge = _judge_config(args)
-    if judge is None:
-        raise ValueError("argument --judge: compare needs a judge model")
-    tasks = [n for n in args.tasks.split(",") if n] if args.tasks else None
     out = asyncio.run(compare_runs(args.a, args.b, judge, tasks))
     write_atomic(args.output, json.dumps(out, indent=2))
     for task, t in out.items():
@@ -215,6 +235,21 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 f"of {t['n']}; verdicts that flip with the order: {flips}"
             )
     print(f"compare: {args.output}")
+    return 0
+
+
+def _cmd_view(args: argparse.Namespace) -> int:
+    import sys
+
+    from mmturn.tasks.report import find_runs
+    from mmturn.tasks.viewer import serve
+
+    roots = [run for root in args.runs for run in find_runs(root)]
+    if not roots:
+        raise ValueError(f"argument runs: no mmturn run in {', '.join(map(str, args.runs))}")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: serving on {args.host}: anyone who can reach it can read these runs", file=sys.stderr)
+    serve(roots, args.host, args.port)
     return 0
 
 
@@ -230,11 +265,13 @@ def dispatch(args: argparse.Namespace, print_help) -> int:
     if args.command == "report":
         from mmturn.tasks.report import write_report
 
-        print(f"report: {write_report(args.dir)}")
+        print(f"report: {write_report(args.dir, args.episodes)}")
         return 0
     if args.command == "score":
         return _cmd_score(args)
     if args.command == "compare":
         return _cmd_compare(args)
+    if args.command == "view":
+        return _cmd_view(args)
     print_help()
     return 2

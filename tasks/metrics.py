@@ -1,6 +1,7 @@
-"""Aggregation shared by every family: a score's values and mean over turns, its per-turn curve, and a
-bootstrap interval over episodes. A task without a metrics function of its own gets ``default_metrics``:
-the mean of every numeric score with its interval, and each score's per-turn curve."""
+"""Aggregation shared by every family: a score's values and mean over turns, its per-turn curve, and the
+bootstrap over episodes that gives every metric of every task its 95% interval and standard error
+(``intervals``: a family writes only its metrics function). A task without a metrics function of its own
+gets ``default_metrics``: the mean of every numeric score and each score's per-turn curve."""
 
 from __future__ import annotations
 
@@ -67,12 +68,47 @@ def numeric_scores(episodes: Episodes) -> list[str]:
 
 
 def default_metrics(episodes: Episodes) -> dict[str, Any]:
-    """Each numeric score's mean over turns, its 95% bootstrap interval over episodes, and its per-turn curve."""
+    """Each numeric score's mean over turns, and its per-turn curve."""
     names = numeric_scores(episodes)
-    metrics = {k: fmean(scores_of(episodes, k)) for k in names}
-    ci = {k: bootstrap_interval([[t["scores"][k] for t in ep if k in t["scores"]] for ep in episodes]) for k in names}
     return {
-        "metrics": metrics,
-        "ci": {k: list(v) for k, v in ci.items() if v is not None},
+        "metrics": {k: fmean(scores_of(episodes, k)) for k in names},
         "curves": {k: per_turn_curve(episodes, k) for k in names},
     }
+
+
+def resample_count(episodes: int) -> int:
+    """Bootstrap resamples: 1000, fewer for very large runs (at least 200), so a metrics function is
+    evaluated on about 200,000 episodes in all."""
+    return max(200, min(1000, 200_000 // max(episodes, 1)))
+
+
+def numeric(metrics: dict[str, Any]) -> dict[str, float]:
+    return {
+        k: float(v)
+        for k, v in metrics.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+    }
+
+
+def intervals(
+    metrics_fn: Callable[[Episodes], dict[str, Any]],
+    episodes: Episodes,
+    level: float = 0.95,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Every numeric metric's percentile bootstrap interval and standard error: the task's own metrics
+    function recomputed on episodes resampled whole with replacement (turns of one episode are not
+    independent), reproducible by ``seed``. Empty with fewer than two episodes."""
+    if len(episodes) < 2:
+        return {}, {}
+    rng = np.random.default_rng(seed)
+    draws: dict[str, list[float]] = defaultdict(list)
+    for _ in range(resample_count(len(episodes))):
+        picked = [episodes[i] for i in rng.integers(0, len(episodes), len(episodes))]
+        for k, v in numeric(metrics_fn(picked)["metrics"]).items():
+            draws[k].append(v)
+    ci, stderr = {}, {}
+    for k, values in draws.items():
+        lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+        ci[k], stderr[k] = [float(lo), float(hi)], float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    return ci, stderr

@@ -23,7 +23,7 @@ from mmturn.tasks.results import load_results  # noqa: E402
 from mmturn.tasks.secrets import scrub  # noqa: E402
 from mmturn.tasks.views import Renderer, annotate  # noqa: E402
 
-TRANSCRIPTS_PER_RUN = 3
+TRANSCRIPTS_PER_RUN = 3  # episodes a task shows per run (``mmturn report --episodes``); the rest: ``mmturn view``
 THUMBNAIL = 320
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("mmturn.tasks", "templates"), autoescape=True)
 
@@ -111,11 +111,11 @@ def _columns(task: str, names: set[str]) -> list[str]:
     return declared + sorted(names - set(declared))
 
 
-def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> list[dict[str, Any]]:
+def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str], first: int) -> list[dict[str, Any]]:
     run_dir = RunDir(run)
     renderer = TASKS.get(task).renderer if task in TASKS else Renderer()
     out = []
-    for (index, repeat), turns in list(finished_episodes(run_dir.read(task)).items())[:TRANSCRIPTS_PER_RUN]:
+    for (index, repeat), turns in list(finished_episodes(run_dir.read(task)).items())[:first]:
         shown = []
         for t in turns:
             view = renderer.turn(t)
@@ -163,6 +163,30 @@ def _transcripts(run: Path, label: str, task: str, thumbs: dict[tuple, str]) -> 
     return out
 
 
+def _differences(task: str, runs: list[tuple[Path, str]], metric_names: list[str]) -> list[tuple[str, str, str]]:
+    """Each pair of runs' difference on the task's headline metric, paired by episode, with its interval."""
+    from mmturn.tasks.paired import by_seed, paired_differences
+
+    if len(runs) < 2 or not metric_names or task not in TASKS:
+        return []
+    episodes = {label: by_seed(path, task) for path, label in runs}
+    rows = []
+    for i, (_, first) in enumerate(runs):
+        for _, second in runs[i + 1 :]:
+            shared = sorted(set(episodes[first]) & set(episodes[second]))
+            if not shared:
+                continue
+            a, b = [episodes[first][k] for k in shared], [episodes[second][k] for k in shared]
+            d = paired_differences(TASKS.get(task).metrics, a, b, samples=200, p_values=False).get(metric_names[0])
+            if d is not None:
+                rows.append((f"{second} - {first}", metric_names[0], f"{d['diff']:+.3f}" + _interval(d["ci"])))
+    return rows
+
+
+def _interval(ci: Any) -> str:
+    return f" [{ci[0]:.3f}, {ci[1]:.3f}]" if isinstance(ci, list) and len(ci) == 2 else ""
+
+
 def _judges(labelled: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     """Each judge of each run: its metrics per task, and its agreement with the code's verdicts."""
     out = []
@@ -181,13 +205,13 @@ def _judges(labelled: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     return out
 
 
-def write_report(root: Path) -> Path:
+def write_report(root: Path, episodes: int = TRANSCRIPTS_PER_RUN) -> Path:
     root = Path(root)
     with locked(root):
-        return _write_report(root)
+        return _write_report(root, episodes)
 
 
-def _write_report(root: Path) -> Path:
+def _write_report(root: Path, episodes: int) -> Path:
     runs = [(p, load_results(p)) for p in find_runs(root)]
     labelled = [(res["config"]["model"] if len(runs) == 1 or p == root else p.name, res) for p, res in runs]
     task_names = sorted({t for _, res in runs for t in res["results"]})
@@ -209,7 +233,10 @@ def _write_report(root: Path) -> Path:
                         "tokens": f"{usage.get('input_tokens', 0)} / {usage.get('output_tokens', 0)}"
                         + (f" ({usage['reasoning_tokens']} reasoning)" if usage.get("reasoning_tokens") else ""),
                         "cost": "" if usage.get("cost") is None else f"{usage['cost']:.4f}",
-                        "cells": [_fmt(res["results"][task].get(m)) for m in metric_names],
+                        "cells": [
+                            _fmt(res["results"][task].get(m)) + _interval(res.get("ci", {}).get(task, {}).get(m))
+                            for m in metric_names
+                        ],
                         "errors_list": res.get("errors", {}).get(task, []),
                     }
                 )
@@ -217,18 +244,34 @@ def _write_report(root: Path) -> Path:
             ep
             for (path, res), (label, _) in zip(runs, labelled)
             if task in res["results"]
-            for ep in _transcripts(path, label, task, thumbs)
+            for ep in _transcripts(path, label, task, thumbs, episodes)
         ]
         tasks.append(
             {
                 "name": task,
+                "differences": _differences(
+                    task,
+                    [(p, label) for (p, res), (label, _) in zip(runs, labelled) if task in res["results"]],
+                    metric_names,
+                ),
                 "metric_names": metric_names,
                 "rows": rows,
                 "plots": _curve_plots(task, labelled),
                 "transcripts": transcripts,
+                "more": max(
+                    (
+                        res.get("counts", {}).get(task, {}).get("episodes", 0)
+                        for _, res in runs
+                        if task in res["results"]
+                    ),
+                    default=0,
+                )
+                > episodes,
             }
         )
-    html = _ENV.get_template("report.html.j2").render(root=str(root), runs=runs, tasks=tasks, judges=_judges(labelled))
+    html = _ENV.get_template("report.html.j2").render(
+        root=str(root), runs=runs, tasks=tasks, judges=_judges(labelled), episodes=episodes
+    )
     out = root / "report.html"
     write_atomic(out, scrub(html))
     return out

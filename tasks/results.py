@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from mmturn.tasks.logs import RunDir, dumps, episode_errors, finished_episodes, write_atomic
+from mmturn.tasks.metrics import intervals
 from mmturn.tasks.records import SCHEMA_VERSION, schema_problem
 from mmturn.tasks.registry import MODELS, TASKS
 from mmturn.tasks.secrets import redact, scrub
@@ -67,11 +68,13 @@ def task_results(
     if rescore is not None:
         episodes = {k: [rescore(t) for t in turns] for k, turns in episodes.items()}
     computed = task.metrics(list(episodes.values()))
+    ci, stderr = intervals(task.metrics, list(episodes.values()))
     errors = episode_errors(records)
     return {
         "metrics": computed["metrics"],
         "curves": computed.get("curves", {}),
-        "ci": computed.get("ci", {}),
+        "ci": ci,
+        "stderr": stderr,
         "counts": {
             "asked": asked if asked is not None else len(episodes) + len(errors),
             "episodes": len(episodes),
@@ -170,6 +173,7 @@ def write_results(
         "results": {name: r["metrics"] for name, r in per_task.items()},
         "curves": {name: r["curves"] for name, r in per_task.items()},
         "ci": {name: r["ci"] for name, r in per_task.items() if r["ci"]},
+        "stderr": {name: r["stderr"] for name, r in per_task.items() if r["stderr"]},
         "counts": {name: r["counts"] for name, r in per_task.items()},
         "errors": {name: r["errors"] for name, r in per_task.items() if r["errors"]},
         "usage": {name: r["usage"] for name, r in per_task.items()},

@@ -15,7 +15,7 @@ from mmturn.tasks.metrics import TurnLog, default_metrics
 from mmturn.tasks.registry import ENVS
 from mmturn.tasks.views import Renderer
 
-MetricsFn = Callable[[list[list[TurnLog]]], dict[str, Any]]  # episodes' turn records -> {"metrics", "curves"[, "ci"]}
+MetricsFn = Callable[[list[list[TurnLog]]], dict[str, Any]]  # episodes' turn records -> {"metrics", "curves"}
 
 
 @dataclass(frozen=True)

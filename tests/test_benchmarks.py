@@ -20,6 +20,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
         ("gui.py", ["--episodes", "3"], 2),
         ("nav.py", ["--episodes", "1", "--size", "64"], 1),
         ("web.py", ["--episodes", "2"], 2),
+        ("viewer.py", ["--episodes", "200"], 0),
         ("scorers.py", ["--images", "8", "--batch", "4"], 1),
         ("scaling.py", ["--episodes", "6", "--size", "32", "--rounds", "1"], 2),
         ("fuzz.py", ["--replies", "30"], 0),

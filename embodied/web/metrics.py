@@ -1,5 +1,5 @@
 """MiniWob++ metrics: success (MiniWob's convention: reward above 0), the raw reward, success per task
-and its mean over tasks, steps and the share of valid actions; per-turn curves and bootstrap intervals."""
+and its mean over tasks, steps and the share of valid actions; per-turn curves (intervals: tasks/metrics.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import defaultdict
 from statistics import fmean
 from typing import Any
 
-from mmturn.tasks.metrics import TurnLog, bootstrap_interval, per_turn_curve
+from mmturn.tasks.metrics import TurnLog, per_turn_curve
 
 
 def web_metrics(episodes: list[list[TurnLog]]) -> dict[str, Any]:
@@ -27,9 +27,4 @@ def web_metrics(episodes: list[list[TurnLog]]) -> dict[str, Any]:
         "valid_actions": fmean(t["scores"].get("valid", 0.0) for ep in episodes for t in ep),
         **{f"success_{task}": fmean(v) for task, v in sorted(by_task.items())},
     }
-    ci = bootstrap_interval([[s.get("success", 0.0)] for s in last])
-    return {
-        "metrics": metrics,
-        "ci": {"success": list(ci)} if ci else {},
-        "curves": {"valid": per_turn_curve(episodes, "valid")},
-    }
+    return {"metrics": metrics, "curves": {"valid": per_turn_curve(episodes, "valid")}}
