@@ -28,6 +28,7 @@ from mmturn.tasks.model import Model, check_plays
 from mmturn.tasks.records import EpisodeKey, EpisodeRecord, TurnRecord
 from mmturn.tasks.registry import TASKS
 from mmturn.tasks.results import load_results, resume_conflicts, run_config, write_results
+from mmturn.tasks.run_index import run_index
 from mmturn.tasks.task import Task
 from mmturn.tasks.types import Request
 from mmturn.tasks.usage import Budget, BudgetReached
@@ -349,4 +350,5 @@ async def run(cfg: RunConfig, model: Model) -> dict[str, Any]:
                 asked = {t: c.get("asked") for t, c in stored.items() if isinstance(c, dict)} | runner.asked
                 facts = {name: d["facts"] for name, d in runner.described.items() if d.get("facts")}
                 write_results(run_dir, config, tasks, asked, facts=facts, prices=runner.budget)
+                run_index(run_dir.root)  # the viewer's episode index, ready before anyone opens the run
         return load_results(run_dir.root)

@@ -56,8 +56,8 @@ class OCRAgent(Model):
         b = phrase.lower().strip()
         for line in detect_text(image):
             a = line.label.lower().strip()
-            if said and difflib.SequenceMatcher(None, a, said.lower()).ratio() > 0.6:
-                continue  # the instruction as shown on screen, not the target
+            if said and len(a) > len(b) + 3 and difflib.SequenceMatcher(None, a, said.lower()).ratio() > 0.6:
+                continue  # the instruction as shown on screen (longer than the target), not the target
             score = 1.0 + len(b) / max(len(a), 1) if b and b in a else difflib.SequenceMatcher(None, a, b).ratio()
             if score > best_score:
                 x1, y1, x2, y2 = line.box
