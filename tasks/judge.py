@@ -16,6 +16,7 @@ from typing import Any, Callable
 import jinja2
 
 from mmturn.tasks.metrics import TurnLog
+from mmturn.tasks.tools import json_objects
 
 TEMPLATES = Path(__file__).parent / "templates"
 _META = re.compile(r"^\{#\s*judge:\s*(\{.*?\})\s*#\}", re.DOTALL)
@@ -109,19 +110,6 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _json_objects(text: str):
-    decoder, at = json.JSONDecoder(), text.find("{")
-    while at >= 0:
-        try:
-            value, end = decoder.raw_decode(text, at)
-        except ValueError:
-            at = text.find("{", at + 1)
-            continue
-        if isinstance(value, dict):
-            yield value
-        at = text.find("{", end)
-
-
 def parse_rating(text: str, template: Template) -> dict[str, float] | None:
     """The rating in a judge's reply: JSON (``{"score": N}``, or one field per dimension), MT-Bench's
     ``[[N]]``, or a ``Score: N`` / ``Rating: N`` line. None when a dimension lacks a number or one lies
@@ -134,7 +122,7 @@ def parse_rating(text: str, template: Template) -> dict[str, float] | None:
             return None
         return {k: float(v) for k, v in values.items() if v is not None}
 
-    for data in _json_objects(text):
+    for data in json_objects(text):
         keys = {re.sub(r"[\s-]+", "_", str(k).strip().lower()): v for k, v in data.items()}
         if len(dims) == 1 and dims[0] not in keys:
             keys[dims[0]] = keys.get("score", keys.get("rating"))

@@ -9,7 +9,7 @@ import inspect
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from pydantic import BaseModel, ValidationError
 
@@ -74,6 +74,20 @@ def validated(model: type[BaseModel], arguments: dict[str, Any]) -> tuple[BaseMo
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "arguments"
         return None, f"{where}: {first['msg']}"
+
+
+def json_objects(text: str) -> Iterator[dict[str, Any]]:
+    """Every JSON object embedded in free text, in order (nested ones inside an object are not separate)."""
+    decoder, at = json.JSONDecoder(), text.find("{")
+    while at >= 0:
+        try:
+            value, end = decoder.raw_decode(text, at)
+        except ValueError:
+            at = text.find("{", at + 1)
+            continue
+        if isinstance(value, dict):
+            yield value
+        at = text.find("{", end)
 
 
 def text_tool_calls(text: str) -> tuple[ToolCall, ...]:

@@ -128,10 +128,7 @@ class GuiTasksEnv(_GoalEpisodes, MultiTurnEnv):
     def parse_reply(self, reply: Reply) -> Action:
         """The reply in the task's action format, its points read in the frame of the image the model was sent."""
         elements = [tuple(n["bbox_pixels"].values()) for n in self.tree]
-        frame = self.format.frame(self.width, self.height, reply.image_size)
-        if reply.tool_calls:
-            return self.format.parse_call(reply.tool_calls[0], frame, elements)
-        return self.format.parse(reply.text, frame, elements)
+        return self.format.read(reply, self.width, self.height, elements)
 
     def parse_action(self, text: str) -> Action:
         return self.parse_reply(Reply(text))

@@ -141,11 +141,8 @@ class MiniWobEnv(MultiTurnEnv):
         return [self._say(a) for a in actions]
 
     def parse_reply(self, reply: Reply) -> Action:
-        frame = self.format.frame(self.width, self.height, reply.image_size)
         elements = [box for box, _ in self.marks] if self.som else None
-        if reply.tool_calls:
-            return self.format.parse_call(reply.tool_calls[0], frame, elements)
-        return self.format.parse(reply.text, frame, elements)
+        return self.format.read(reply, self.width, self.height, elements)
 
     def parse_action(self, text: str) -> Action:
         return self.parse_reply(Reply(text))

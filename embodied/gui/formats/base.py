@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from mmturn.tasks.tools import ToolCall
-from mmturn.tasks.types import Action
+from mmturn.tasks.types import Action, Reply
 
 Elements = list[tuple[int, int, int, int]] | None  # set-of-marks boxes, for formats that accept an element index
 
@@ -43,6 +43,16 @@ def smart_resize(height: int, width: int, factor: int, min_pixels: int, max_pixe
         beta = math.sqrt(min_pixels / (height * width))
         h_bar, w_bar = math.ceil(height * beta / factor) * factor, math.ceil(width * beta / factor) * factor
     return h_bar, w_bar
+
+
+def resized_frame(
+    width: int, height: int, image_size: tuple[int, int] | None, factor: int, min_pixels: int, max_pixels: int
+) -> Frame:
+    """The frame of a model that reads points in pixels of the image after ``smart_resize`` (Qwen2.5-VL, UI-TARS):
+    the image sent (``image_size``, w x h; default the screen's size), resized by that rule."""
+    w, h = image_size or (width, height)
+    rh, rw = smart_resize(h, w, factor, min_pixels, max_pixels)
+    return Frame(width, height, rw, rh)
 
 
 def direction_of(dx: float, dy: float) -> str:
@@ -93,6 +103,14 @@ class ActionFormat(ABC):
     @abstractmethod
     def render(self, action: dict[str, Any], frame: Frame) -> str:
         """An AndroidWorld JSON action (screen pixels) as this model would write it (what the oracle says)."""
+
+    def read(self, reply: Reply, width: int, height: int, elements: Elements = None) -> Action:
+        """A whole reply as an action: its first tool call, else its text; points read in the frame of the
+        image the model was sent (``reply.image_size``)."""
+        frame = self.frame(width, height, reply.image_size)
+        if reply.tool_calls:
+            return self.parse_call(reply.tool_calls[0], frame, elements)
+        return self.parse(reply.text, frame, elements)
 
     def tools(self, frame: Frame, apps: str) -> list[dict[str, Any]]:
         """Its function tools (OpenAI format) for ``tools=true``; none for text-only formats."""

@@ -18,9 +18,9 @@ from mmturn.embodied.gui.formats.base import (
     direction_of,
     invalid,
     point_action,
-    smart_resize,
+    resized_frame,
 )
-from mmturn.tasks.tools import ToolCall, function_tool, text_tool_calls, validated
+from mmturn.tasks.tools import ToolCall, function_tool, json_objects, text_tool_calls, validated
 from mmturn.tasks.types import Action
 
 QWEN_FACTOR, QWEN_MIN_PIXELS, QWEN_MAX_PIXELS = 28, 56 * 56, 28 * 28 * 16384
@@ -47,20 +47,6 @@ class MobileUse(BaseModel):
     status: Literal["success", "failure"] | None = Field(None, description="Required by terminate.")
 
 
-def _json_objects(text: str):
-    decoder = json.JSONDecoder()
-    at = text.find("{")
-    while at >= 0:
-        try:
-            value, end = decoder.raw_decode(text, at)
-        except ValueError:
-            at = text.find("{", at + 1)
-            continue
-        if isinstance(value, dict):
-            yield value
-        at = text.find("{", end)
-
-
 class Qwen25VL(ActionFormat):
     name = "qwen25vl"
     version = "1"
@@ -68,9 +54,7 @@ class Qwen25VL(ActionFormat):
     point_typing = False  # `type` writes into the focused field: the oracle taps the field first
 
     def frame(self, width: int, height: int, image_size: tuple[int, int] | None = None) -> Frame:
-        w, h = image_size or (width, height)
-        rh, rw = smart_resize(h, w, QWEN_FACTOR, QWEN_MIN_PIXELS, QWEN_MAX_PIXELS)
-        return Frame(width, height, rw, rh)
+        return resized_frame(width, height, image_size, QWEN_FACTOR, QWEN_MIN_PIXELS, QWEN_MAX_PIXELS)
 
     def _description(self, frame: Frame, apps: str) -> str:
         return (
@@ -100,7 +84,7 @@ class Qwen25VL(ActionFormat):
         calls = [c for c in text_tool_calls(text) if c.name == FUNCTION]
         if calls:
             return self._from_call(text, calls[0], frame)
-        for data in _json_objects(text):  # a bare call, or bare arguments, without the tags
+        for data in json_objects(text):  # a bare call, or bare arguments, without the tags
             if data.get("name") == FUNCTION and isinstance(data.get("arguments"), dict):
                 return self._action(text, data["arguments"], frame)
             if "action" in data:

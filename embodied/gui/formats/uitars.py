@@ -17,7 +17,7 @@ from mmturn.embodied.gui.formats.base import (
     direction_of,
     invalid,
     point_action,
-    smart_resize,
+    resized_frame,
 )
 from mmturn.tasks.types import Action
 
@@ -84,9 +84,7 @@ class UITars(ActionFormat):
     point_typing = False  # `type` writes into the focused field: the oracle taps the field first
 
     def frame(self, width: int, height: int, image_size: tuple[int, int] | None = None) -> Frame:
-        w, h = image_size or (width, height)
-        rh, rw = smart_resize(h, w, TARS_FACTOR, TARS_MIN_PIXELS, TARS_MAX_PIXELS)
-        return Frame(width, height, rw, rh)
+        return resized_frame(width, height, image_size, TARS_FACTOR, TARS_MIN_PIXELS, TARS_MAX_PIXELS)
 
     def prompt(self, frame: Frame, apps: str) -> str:
         return (
