@@ -225,9 +225,18 @@ def make_app(roots: list[Path]) -> Starlette:
 
 
 def serve(roots: list[Path], host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Serve until Ctrl-C (uvicorn stops at once: no connection is waited for)."""
+    """Serve until Ctrl-C (uvicorn stops at once: no connection is waited for). The socket is listening
+    before the address is printed, so the printed address answers at once."""
+    import socket
+
     import uvicorn
 
     app = make_app(roots)
+    try:
+        sock = socket.create_server((host, port), backlog=128)
+    except OSError as e:
+        raise ValueError(f"argument --port: cannot listen on {host}:{port}: {e.strerror or e}") from None
     print(f"mmturn view: http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
+    with sock:
+        uvicorn.Server(config).run(sockets=[sock])
